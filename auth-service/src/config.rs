@@ -1,0 +1,262 @@
+//! Settings, read once from the environment at start and validated there: a
+//! bad value stops the service with an error that names its variable.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, coloured.
+    Pretty,
+    /// One JSON object per line on stdout (containers).
+    Json,
+}
+
+/// Every setting of the auth-service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// HTTP listen address (`AUTH_HTTP_ADDR`).
+    pub http_addr: SocketAddr,
+    /// gRPC listen address (`AUTH_GRPC_ADDR`).
+    pub grpc_addr: SocketAddr,
+    /// MongoDB connection string (`MONGODB_URI`).
+    pub mongodb_uri: String,
+    /// MongoDB database name (`MONGODB_DATABASE`).
+    pub mongodb_database: String,
+    /// PEM files of Ed25519 private keys; the first signs (`JWT_SIGNING_KEYS`).
+    pub signing_keys: Vec<PathBuf>,
+    /// `iss` of issued tokens (`JWT_ISSUER`).
+    pub issuer: String,
+    /// `aud` of issued tokens (`JWT_AUDIENCE`).
+    pub audience: String,
+    /// Access-token lifetime (`ACCESS_TOKEN_TTL`).
+    pub access_token_ttl: Duration,
+    /// Absolute refresh-token (session) lifetime (`REFRESH_TOKEN_TTL`).
+    pub refresh_token_ttl: Duration,
+    /// Log format (`LOG_FORMAT`).
+    pub log_format: LogFormat,
+}
+
+/// One documented variable: name, default, meaning. `--help` prints these.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    (
+        "AUTH_HTTP_ADDR",
+        "127.0.0.1:8080",
+        "HTTP listen address (port 0 picks a free port)",
+    ),
+    (
+        "AUTH_GRPC_ADDR",
+        "127.0.0.1:50051",
+        "gRPC listen address (port 0 picks a free port)",
+    ),
+    (
+        "MONGODB_URI",
+        "mongodb://127.0.0.1:27017",
+        "MongoDB connection string",
+    ),
+    ("MONGODB_DATABASE", "gatehouse", "MongoDB database name"),
+    (
+        "JWT_SIGNING_KEYS",
+        "(unset: generated dev key)",
+        "comma-separated Ed25519 PEM paths; the first signs, all are published",
+    ),
+    ("JWT_ISSUER", "gatehouse", "iss claim of issued tokens"),
+    ("JWT_AUDIENCE", "gatehouse", "aud claim of issued tokens"),
+    (
+        "ACCESS_TOKEN_TTL",
+        "15m",
+        "access-token lifetime (e.g. 30s, 15m, 1h)",
+    ),
+    (
+        "REFRESH_TOKEN_TTL",
+        "30d",
+        "absolute lifetime of a session and its refresh tokens",
+    ),
+    (
+        "LOG_FORMAT",
+        "pretty",
+        "pretty or json; RUST_LOG sets the filter (default info)",
+    ),
+];
+
+/// A setting that could not be parsed; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid value for {name}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable.
+    pub name: &'static str,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str, default: &str| -> (&'static str, String) {
+            let value = lookup(name).filter(|v| !v.trim().is_empty());
+            (name, value.unwrap_or_else(|| default.to_owned()))
+        };
+        let access_token_ttl = duration(get("ACCESS_TOKEN_TTL", "15m"))?;
+        let refresh_token_ttl = duration(get("REFRESH_TOKEN_TTL", "30d"))?;
+        if access_token_ttl < Duration::from_secs(1)
+            || access_token_ttl > Duration::from_secs(86_400)
+        {
+            return Err(invalid("ACCESS_TOKEN_TTL", "must be between 1s and 24h"));
+        }
+        if refresh_token_ttl < access_token_ttl {
+            return Err(invalid(
+                "REFRESH_TOKEN_TTL",
+                "must not be shorter than ACCESS_TOKEN_TTL",
+            ));
+        }
+        let (_, keys) = get("JWT_SIGNING_KEYS", "");
+        Ok(Self {
+            http_addr: socket_addr(get("AUTH_HTTP_ADDR", "127.0.0.1:8080"))?,
+            grpc_addr: socket_addr(get("AUTH_GRPC_ADDR", "127.0.0.1:50051"))?,
+            mongodb_uri: mongodb_uri(get("MONGODB_URI", "mongodb://127.0.0.1:27017"))?,
+            mongodb_database: database_name(get("MONGODB_DATABASE", "gatehouse"))?,
+            signing_keys: keys
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect(),
+            issuer: non_empty(get("JWT_ISSUER", "gatehouse"))?,
+            audience: non_empty(get("JWT_AUDIENCE", "gatehouse"))?,
+            access_token_ttl,
+            refresh_token_ttl,
+            log_format: log_format(get("LOG_FORMAT", "pretty"))?,
+        })
+    }
+
+    /// The text printed by `--help`.
+    pub fn help() -> String {
+        let mut text = String::from(
+            "auth-service: Gatehouse accounts, passwords and tokens (HTTP + gRPC)\n\n\
+             USAGE: auth-service [healthcheck]\n\n\
+             `healthcheck` GETs /healthz on AUTH_HTTP_ADDR and exits 0 when healthy.\n\n\
+             ENVIRONMENT:\n",
+        );
+        for (name, default, meaning) in VARIABLES {
+            text.push_str(&format!(
+                "  {name:<20} {meaning}\n  {:<20} default: {default}\n",
+                ""
+            ));
+        }
+        text
+    }
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name,
+        reason: reason.into(),
+    }
+}
+
+fn socket_addr((name, value): (&'static str, String)) -> Result<SocketAddr, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, format!("`{value}` is not an IP:port address")))
+}
+
+fn duration((name, value): (&'static str, String)) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(value.trim()).map_err(|_| {
+        invalid(
+            name,
+            format!("`{value}` is not a duration such as 30s, 15m or 1h"),
+        )
+    })
+}
+
+fn non_empty((name, value): (&'static str, String)) -> Result<String, ConfigError> {
+    let value = value.trim().to_owned();
+    if value.is_empty() {
+        return Err(invalid(name, "must not be empty"));
+    }
+    Ok(value)
+}
+
+fn mongodb_uri((name, value): (&'static str, String)) -> Result<String, ConfigError> {
+    let value = value.trim().to_owned();
+    if !(value.starts_with("mongodb://") || value.starts_with("mongodb+srv://")) {
+        return Err(invalid(
+            name,
+            "must start with mongodb:// or mongodb+srv://",
+        ));
+    }
+    Ok(value)
+}
+
+fn database_name((name, value): (&'static str, String)) -> Result<String, ConfigError> {
+    let value = value.trim().to_owned();
+    let valid = !value.is_empty()
+        && value.len() <= 63
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        return Err(invalid(name, "must be 1-63 of [A-Za-z0-9_-]"));
+    }
+    Ok(value)
+}
+
+fn log_format((name, value): (&'static str, String)) -> Result<LogFormat, ConfigError> {
+    match value.trim() {
+        "pretty" => Ok(LogFormat::Pretty),
+        "json" => Ok(LogFormat::Json),
+        other => Err(invalid(
+            name,
+            format!("`{other}` is neither pretty nor json"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_design_contract() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.http_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.grpc_addr.to_string(), "127.0.0.1:50051");
+        assert_eq!(s.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(s.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert!(s.signing_keys.is_empty());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = settings(&[("ACCESS_TOKEN_TTL", "soon")]).unwrap_err();
+        assert_eq!(err.name, "ACCESS_TOKEN_TTL");
+        let err = settings(&[("AUTH_HTTP_ADDR", "localhost")]).unwrap_err();
+        assert!(err.to_string().contains("AUTH_HTTP_ADDR"));
+        let err = settings(&[("LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(err.name, "LOG_FORMAT");
+    }
+
+    #[test]
+    fn signing_keys_are_split_on_commas() {
+        let s = settings(&[("JWT_SIGNING_KEYS", "a.pem, b.pem,")]).unwrap();
+        assert_eq!(
+            s.signing_keys,
+            vec![PathBuf::from("a.pem"), PathBuf::from("b.pem")]
+        );
+    }
+}

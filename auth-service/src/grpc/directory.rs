@@ -1,0 +1,87 @@
+//! `UserDirectory`: answers gateways about sessions and streams revocations.
+
+use std::pin::Pin;
+
+use futures::Stream;
+use proto::auth::v1::{
+    CheckSessionRequest, CheckSessionResponse, Revocation, SessionStatus, WatchRevocationsRequest,
+    user_directory_server::UserDirectory,
+};
+use tonic::{Request, Response, Status};
+
+use crate::store::{SessionState, Store, StoreError};
+
+/// The `UserDirectory` service over the store.
+#[derive(Clone)]
+pub struct Directory {
+    store: Store,
+}
+
+impl Directory {
+    /// Serves directory queries from `store`.
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+/// Longest id worth looking up; longer ones cannot exist.
+const MAX_ID_LEN: usize = 64;
+
+impl From<StoreError> for Status {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Status::unavailable("directory temporarily unavailable")
+            }
+            other => {
+                tracing::error!(error = ?other, "directory query failed");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl UserDirectory for Directory {
+    #[tracing::instrument(skip_all, fields(user_id = %request.get_ref().user_id))]
+    async fn check_session(
+        &self,
+        request: Request<CheckSessionRequest>,
+    ) -> Result<Response<CheckSessionResponse>, Status> {
+        let CheckSessionRequest {
+            user_id,
+            session_id,
+        } = request.into_inner();
+        if user_id.is_empty() || user_id.len() > MAX_ID_LEN || session_id.len() > MAX_ID_LEN {
+            return Err(Status::invalid_argument(
+                "user_id and session_id must be 1-64 bytes",
+            ));
+        }
+        let (status, username) = match self.store.session_state(&user_id, &session_id).await? {
+            SessionState::Active { username } => (SessionStatus::Active, username),
+            SessionState::UnknownUser => (SessionStatus::UnknownUser, String::new()),
+            SessionState::Disabled => (SessionStatus::Disabled, String::new()),
+            SessionState::Revoked => (SessionStatus::SessionRevoked, String::new()),
+        };
+        Ok(Response::new(CheckSessionResponse {
+            status: status.into(),
+            username,
+        }))
+    }
+
+    type WatchRevocationsStream = Pin<Box<dyn Stream<Item = Result<Revocation, Status>> + Send>>;
+
+    async fn watch_revocations(
+        &self,
+        request: Request<WatchRevocationsRequest>,
+    ) -> Result<Response<Self::WatchRevocationsStream>, Status> {
+        let from = request.into_inner().from;
+        let from =
+            i64::try_from(from).map_err(|_| Status::invalid_argument("from is out of range"))?;
+        Ok(Response::new(Box::pin(super::watch::revocations(
+            self.store.clone(),
+            from,
+        ))))
+    }
+}

@@ -1,0 +1,26 @@
+//! Gatehouse auth-service: accounts, passwords and tokens.
+//!
+//! Map of the crate:
+//! - [`config`]: settings from the environment, validated at start.
+//! - [`startup`]: binds the HTTP and gRPC listeners and runs them until shutdown.
+//! - [`routes`]: the actix-web HTTP API, one file per resource.
+//! - [`grpc`]: the tonic `UserDirectory` service gateways call.
+//! - [`domain`]: validated usernames, emails and passwords (no I/O).
+//! - [`credentials`]: argon2id hashing on bounded blocking threads.
+//! - [`tokens`]: the Ed25519 key ring, access JWTs and refresh tokens.
+//! - [`store`]: typed MongoDB access (users, sessions, revocation log).
+//! - [`error`]: the HTTP error type and its `{code, message}` bodies.
+//! - [`telemetry`]: tracing setup and the per-request span.
+//! - [`healthcheck`]: the container probe subcommand.
+
+pub mod config;
+pub mod credentials;
+pub mod domain;
+pub mod error;
+pub mod grpc;
+pub mod healthcheck;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;

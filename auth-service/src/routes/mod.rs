@@ -1,0 +1,99 @@
+//! The HTTP routes, one file per resource, and the JSON body rules they
+//! share: `application/json` only, 16 KiB at most, every failure a JSON
+//! `{code, message}`.
+
+mod health;
+mod jwks;
+mod login;
+mod me;
+mod register;
+
+use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
+
+use crate::error::ApiError;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Mounts every route and the JSON rules on an actix `App`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(json_config())
+        .service(resource("/auth/register").route(web::post().to(register::register_user)))
+        .service(resource("/auth/login").route(web::post().to(login::log_in)))
+        .service(resource("/auth/me").route(web::get().to(me::get_me)))
+        .service(resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
+        .service(resource("/healthz").route(web::get().to(health::healthz)))
+        .service(resource("/readyz").route(web::get().to(health::readyz)));
+}
+
+/// Answer for unknown paths.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY_BYTES)
+        .content_type_required(true)
+        .content_type(|mime| mime.type_() == "application" && mime.subtype() == "json")
+        .error_handler(|err: JsonPayloadError, _req: &HttpRequest| {
+            let api = match err {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => ApiError::PayloadTooLarge,
+                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+                JsonPayloadError::Deserialize(e) => ApiError::Malformed(describe_json_error(&e)),
+                _ => ApiError::Malformed("Request body could not be read".into()),
+            };
+            api.into()
+        })
+}
+
+/// Explains a body that is not the expected JSON without echoing its values.
+fn describe_json_error(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    if !matches!(err.classify(), Category::Data) {
+        return "Request body is not valid JSON".into();
+    }
+    // serde's text is "<problem> `<value>`, expected <what> at line L column C":
+    // keep the problem and the expectation, never the echoed value.
+    let text = err.to_string();
+    let text = text.split(" at line ").next().unwrap_or_default();
+    let reason = match text.split_once(", expected ") {
+        Some((problem, expected)) if problem.starts_with("invalid type") => {
+            format!("a field has the wrong type (expected {expected})")
+        }
+        Some((problem, _)) => problem.to_owned(),
+        None => text.to_owned(),
+    };
+    format!("Request body does not match the expected shape: {reason}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_name_the_problem_without_echoing_values() {
+        let err = serde_json::from_str::<shared_types::LoginRequest>(
+            r#"{"username":"secret-value","password":123456}"#,
+        )
+        .unwrap_err();
+        let text = describe_json_error(&err);
+        assert!(text.contains("wrong type"), "{text}");
+        assert!(
+            !text.contains("123456") && !text.contains("secret-value"),
+            "{text}"
+        );
+        let err =
+            serde_json::from_str::<shared_types::LoginRequest>(r#"{"password":"x"}"#).unwrap_err();
+        assert!(describe_json_error(&err).contains("missing field `username`"));
+    }
+}

@@ -1,0 +1,43 @@
+//! `POST /auth/register`: parse, hash, insert; the unique indexes decide
+//! races, so two registrations of one name can never both succeed.
+
+use actix_web::{HttpResponse, web};
+use shared_types::{RegisterRequest, RegisterResponse, UserView};
+
+use crate::{
+    domain::{Email, Password, Username},
+    error::ApiError,
+    startup::AppState,
+    store::NewUser,
+};
+
+/// Creates an account: 201 with the new user, 409 when the name or email is taken.
+#[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+pub async fn register_user(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let username = Username::parse(&body.username)?;
+    let email = Email::parse(&body.email)?;
+    let password = Password::parse_new(&body.password, &username, &email)?;
+    let password_hash = state.hasher.hash(password).await?;
+    let user = state
+        .store
+        .insert_user(NewUser {
+            username,
+            email,
+            password_hash,
+        })
+        .await?;
+    tracing::Span::current().record("user_id", user.id.as_str());
+    tracing::info!("account registered");
+    Ok(HttpResponse::Created().json(RegisterResponse {
+        message: "Registration successful".into(),
+        user: UserView {
+            id: user.id,
+            username: user.username,
+            email: user.email,
+        },
+    }))
+}

@@ -1,0 +1,164 @@
+//! Builds the application (binds both listeners, so port 0 works and the
+//! real ports are known before serving) and runs it until a shutdown signal.
+
+use std::{future::Future, net::TcpListener as StdTcpListener, sync::Arc, time::Duration};
+
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::{
+    config::Settings,
+    credentials::Hasher,
+    grpc::{self, Directory},
+    routes,
+    store::Store,
+    telemetry,
+    tokens::{AccessTokens, KeyRing},
+};
+
+/// Shared state of the HTTP handlers.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Password hashing.
+    pub hasher: Hasher,
+    /// Access-token issuing and verification.
+    pub tokens: Arc<AccessTokens>,
+    /// Absolute session lifetime.
+    pub refresh_token_ttl: Duration,
+}
+
+/// A built, not yet running, auth-service.
+pub struct Application {
+    http_port: u16,
+    grpc_port: u16,
+    http: Server,
+    grpc_listener: TcpListener,
+    directory: Directory,
+}
+
+impl Application {
+    /// Loads keys, configures the store and binds the HTTP and gRPC
+    /// listeners. MongoDB need not be up yet.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        if settings.signing_keys.is_empty() {
+            tracing::warn!(
+                "JWT_SIGNING_KEYS is unset: GENERATED A THROWAWAY SIGNING KEY. Tokens die with this \
+                 process and replicas will not accept each other's tokens. Never run like this in production."
+            );
+        }
+        let ring = KeyRing::load(&settings.signing_keys)?;
+        let tokens = Arc::new(AccessTokens::new(
+            ring,
+            settings.issuer.clone(),
+            settings.audience.clone(),
+            settings.access_token_ttl,
+        ));
+        let store = Store::connect(&settings.mongodb_uri, &settings.mongodb_database).await?;
+        spawn_index_setup(store.clone());
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let state = web::Data::new(AppState {
+            store: store.clone(),
+            hasher: Hasher::new(cores).await?,
+            tokens,
+            refresh_token_ttl: settings.refresh_token_ttl,
+        });
+
+        let http_listener = StdTcpListener::bind(settings.http_addr)
+            .with_context(|| format!("AUTH_HTTP_ADDR: cannot bind {}", settings.http_addr))?;
+        let http_addr = http_listener.local_addr()?;
+        let grpc_listener = TcpListener::bind(settings.grpc_addr)
+            .await
+            .with_context(|| format!("AUTH_GRPC_ADDR: cannot bind {}", settings.grpc_addr))?;
+        let grpc_addr = grpc_listener.local_addr()?;
+
+        let http = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(telemetry::trace_request))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .workers(cores)
+        .disable_signals()
+        .shutdown_timeout(20)
+        .listen(http_listener)?
+        .run();
+        tracing::info!(%http_addr, %grpc_addr, "auth-service listening");
+        Ok(Self {
+            http_port: http_addr.port(),
+            grpc_port: grpc_addr.port(),
+            http,
+            grpc_listener,
+            directory: Directory::new(store),
+        })
+    }
+
+    /// The bound HTTP port.
+    pub fn http_port(&self) -> u16 {
+        self.http_port
+    }
+
+    /// The bound gRPC port.
+    pub fn grpc_port(&self) -> u16 {
+        self.grpc_port
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight HTTP requests
+    /// finish (up to 20 s) and closes gRPC streams.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        let handle = self.http.handle();
+        let (stop_grpc, grpc_stopped) = tokio::sync::oneshot::channel::<()>();
+        let grpc = tokio::spawn(grpc::serve(self.grpc_listener, self.directory, async {
+            let _ = grpc_stopped.await;
+        }));
+        let http = tokio::spawn(self.http);
+        tokio::select! {
+            _ = shutdown => tracing::info!("shutdown requested: draining requests"),
+            result = http => { result.context("HTTP server task")?.context("HTTP server")?; }
+        }
+        handle.stop(true).await;
+        let _ = stop_grpc.send(());
+        grpc.await.context("gRPC server task")??;
+        tracing::info!("auth-service stopped");
+        Ok(())
+    }
+}
+
+/// Creates the indexes as soon as MongoDB answers, so readiness turns green
+/// without waiting for the first request. Retries until it succeeds.
+fn spawn_index_setup(store: Store) {
+    tokio::spawn(async move {
+        loop {
+            match store.ensure_indexes().await {
+                Ok(()) => return tracing::info!("database ready"),
+                Err(e) => tracing::warn!(error = %e, "database not ready; retrying"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,114 @@
+//! Payloads of the realtime-gateway's socket.io events.
+
+use serde::{Deserialize, Serialize};
+
+/// Ack of `whoami`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    /// User id (the token's `sub`).
+    pub id: String,
+    /// Username (from the token).
+    pub username: String,
+}
+
+/// Payload of `room:join` and `room:leave`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomRequest {
+    /// `public:<name>` or `user:<own id>`.
+    pub room: String,
+}
+
+/// Payload of a client's `message`. Any `from` field is refused: the sender
+/// always comes from the token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessageRequest {
+    /// A room the sender has joined.
+    pub room: String,
+    /// The text.
+    pub body: String,
+}
+
+/// A `message` as broadcast to a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// The authenticated sender.
+    pub from: WhoAmI,
+    /// The room.
+    pub room: String,
+    /// The text.
+    pub body: String,
+    /// Server time, milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
+/// Payload of the server's `auth:expiring`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthExpiring {
+    /// The socket's current token expiry, seconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+/// Payload of a client's `auth:refresh`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthRefresh {
+    /// A fresh access token for the same user and session.
+    pub token: String,
+}
+
+/// Every event ack: `{ok: true, ...}` or `{error: "<code>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Ack<T> {
+    /// The event succeeded.
+    Ok(T),
+    /// The event was refused; the code says why.
+    Err {
+        /// Stable code, e.g. `invalid_payload`.
+        error: EventErrorCode,
+    },
+}
+
+/// Why an event was refused (sent in its ack).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventErrorCode {
+    /// The payload is not the shape the event expects.
+    InvalidPayload,
+    /// The payload exceeds the gateway's size limit.
+    PayloadTooLarge,
+    /// Too many events from this socket; slow down.
+    RateLimited,
+    /// The room policy forbids this room for this user.
+    Forbidden,
+    /// The socket has not joined that room.
+    NotInRoom,
+    /// The refresh token is not for this user and session, or is invalid.
+    InvalidToken,
+}
+
+/// Success ack of `room:join` / `room:leave`: `{ok: true, room}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomAck {
+    /// Always `true`.
+    pub ok: bool,
+    /// The room joined or left.
+    pub room: String,
+}
+
+/// Success ack carrying nothing else (`message`): `{ok: true}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OkAck {
+    /// Always `true`.
+    pub ok: bool,
+}
+
+/// Success ack of `auth:refresh`: `{ok: true, expires_at}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshAck {
+    /// Always `true`.
+    pub ok: bool,
+    /// The socket's new expiry, seconds since the Unix epoch.
+    pub expires_at: i64,
+}
