@@ -13,7 +13,7 @@ pub fn probe(mut addr: SocketAddr) -> bool {
     if addr.ip().is_unspecified() {
         addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
-    let timeout = Duration::from_secs(3);
+    let timeout = Duration::from_secs(2);
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, timeout) else {
         return false;
     };

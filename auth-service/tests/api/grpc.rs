@@ -1,0 +1,147 @@
+//! The gRPC `UserDirectory`, health and reflection services.
+
+use auth_service::store::{RevocationReason, Store};
+use proto::auth::v1::{
+    CheckSessionRequest, SessionStatus, WatchRevocationsRequest,
+    user_directory_client::UserDirectoryClient,
+};
+use serde_json::Value;
+use tokio_stream::StreamExt;
+
+use crate::helpers::{TestApp, mongodb_uri, new_user, spawn_app};
+
+async fn directory(app: &TestApp) -> UserDirectoryClient<tonic::transport::Channel> {
+    UserDirectoryClient::connect(format!("http://127.0.0.1:{}", app.grpc_port))
+        .await
+        .unwrap()
+}
+
+fn ids(login: &Value) -> (String, String) {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = login["token"].as_str().unwrap().split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    (
+        claims["sub"].as_str().unwrap().to_owned(),
+        claims["sid"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn check(app: &TestApp, user_id: &str, session_id: &str) -> (SessionStatus, String) {
+    let request = CheckSessionRequest {
+        user_id: user_id.into(),
+        session_id: session_id.into(),
+    };
+    let response = directory(app)
+        .await
+        .check_session(request)
+        .await
+        .unwrap()
+        .into_inner();
+    (response.status(), response.username)
+}
+
+#[tokio::test]
+async fn check_session_reports_active_unknown_user_and_unknown_session() {
+    let app = spawn_app().await;
+    let user = new_user();
+    let (user_id, session_id) = ids(&app.register_and_login(&user).await);
+    let (status, username) = check(&app, &user_id, &session_id).await;
+    assert_eq!(status, SessionStatus::Active);
+    assert_eq!(username, user["username"].as_str().unwrap());
+    let ghost = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        check(&app, &ghost, &session_id).await.0,
+        SessionStatus::UnknownUser
+    );
+    assert_eq!(
+        check(&app, &user_id, &ghost).await.0,
+        SessionStatus::SessionRevoked
+    );
+}
+
+#[tokio::test]
+async fn check_session_refuses_oversized_ids() {
+    let app = spawn_app().await;
+    let request = CheckSessionRequest {
+        user_id: "u".repeat(10_000),
+        session_id: String::new(),
+    };
+    let status = directory(&app)
+        .await
+        .check_session(request)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn watch_revocations_replays_after_a_position_then_follows() {
+    let app = spawn_app().await;
+    let store = Store::connect(&mongodb_uri(), app.db.name()).await.unwrap();
+    let first = store
+        .append_revocation("u1", "s1", RevocationReason::Logout)
+        .await
+        .unwrap();
+    let second = store
+        .append_revocation("u2", "", RevocationReason::LogoutAll)
+        .await
+        .unwrap();
+    assert_eq!(second, first + 1);
+    let request = WatchRevocationsRequest { from: first as u64 };
+    let mut stream = directory(&app)
+        .await
+        .watch_revocations(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let replayed = stream.next().await.unwrap().unwrap();
+    assert_eq!(
+        (
+            replayed.user_id.as_str(),
+            replayed.session_id.as_str(),
+            replayed.position
+        ),
+        ("u2", "", second as u64)
+    );
+    store
+        .append_revocation("u3", "s3", RevocationReason::UserDeleted)
+        .await
+        .unwrap();
+    let live = tokio::time::timeout(std::time::Duration::from_secs(2), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (live.user_id.as_str(), live.position),
+        ("u3", second as u64 + 1)
+    );
+}
+
+#[tokio::test]
+async fn standard_health_service_reports_serving() {
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
+    let app = spawn_app().await;
+    let channel =
+        tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", app.grpc_port))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+    let mut health = HealthClient::new(channel);
+    for service in ["", "gatehouse.auth.v1.UserDirectory"] {
+        let response = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            response.into_inner().status(),
+            ServingStatus::Serving,
+            "{service:?}"
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! `spawn_app()` and one helper per endpoint.
+
+use std::{path::PathBuf, time::Duration};
+
+use auth_service::{config::Settings, startup::Application};
+use ed25519_dalek::{
+    SigningKey,
+    pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding},
+};
+use mongodb::bson::{Document, doc};
+use serde_json::{Value, json};
+
+/// A running auth-service and what a test needs to poke at it.
+pub struct TestApp {
+    pub address: String,
+    pub grpc_port: u16,
+    pub client: reqwest::Client,
+    pub signing_key: SigningKey,
+    pub db: mongodb::Database,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The MongoDB the tests use: `MONGODB_URI` (the test script starts a
+/// SecantusDB server and exports it; a real MongoDB works the same).
+pub fn mongodb_uri() -> String {
+    std::env::var("MONGODB_URI").expect(
+        "MONGODB_URI is unset: run ./scripts/test.sh, which starts a MongoDB wire-protocol server",
+    )
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&mongodb_uri(), &[]).await
+}
+
+/// Starts the service on port 0 with a fresh database on `uri`, a signing
+/// key the test knows, and extra environment `overrides`.
+pub async fn spawn_app_with(uri: &str, overrides: &[(&str, &str)]) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        auth_service::telemetry::init(auth_service::config::LogFormat::Pretty);
+    }
+    let database = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).unwrap();
+    let signing_key = SigningKey::from_bytes(&secret);
+    let key_path = write_pem(&signing_key);
+    let key_path_str = key_path.display().to_string();
+    let mut vars: Vec<(&str, String)> = vec![
+        ("AUTH_HTTP_ADDR", "127.0.0.1:0".into()),
+        ("AUTH_GRPC_ADDR", "127.0.0.1:0".into()),
+        ("MONGODB_URI", uri.into()),
+        ("MONGODB_DATABASE", database.clone()),
+        ("JWT_SIGNING_KEYS", key_path_str),
+    ];
+    for (k, v) in overrides {
+        vars.retain(|(name, _)| name != k);
+        vars.push((k, v.to_string()));
+    }
+    let settings = Settings::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let app = Application::build(settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.http_port());
+    let grpc_port = app.grpc_port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    let client = mongodb::Client::with_uri_str(uri).await.unwrap();
+    TestApp {
+        address,
+        grpc_port,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        signing_key,
+        db: client.database(&database),
+        _shutdown: tx,
+    }
+}
+
+fn write_pem(key: &SigningKey) -> PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("gatehouse-test-key-{}.pem", uuid::Uuid::new_v4()));
+    std::fs::write(&path, key.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    path
+}
+
+/// A unique, valid registration body.
+pub fn new_user() -> Value {
+    let name = format!("user_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    json!({"username": name, "email": format!("{name}@example.com"), "password": "correct-horse-battery"})
+}
+
+impl TestApp {
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .body(body);
+        if let Some(ct) = content_type {
+            request = request.header("Content-Type", ct);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn register(&self, body: &Value) -> reqwest::Response {
+        self.post_json("/auth/register", body).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/auth/login",
+            &json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers `user` and logs in; returns the login body.
+    pub async fn register_and_login(&self, user: &Value) -> Value {
+        assert_eq!(self.register(user).await.status(), 201);
+        let response = self
+            .login(
+                user["username"].as_str().unwrap(),
+                user["password"].as_str().unwrap(),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn get_me(&self, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(format!("{}/auth/me", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every user document, sorted by id (to prove nothing changed).
+    pub async fn all_users(&self) -> Vec<Document> {
+        use futures::TryStreamExt;
+        self.db
+            .collection::<Document>("users")
+            .find(doc! {})
+            .sort(doc! {"_id": 1})
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts an error response: the status, JSON `{code, message}` and the code.
+pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(response.status().as_u16(), status);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}

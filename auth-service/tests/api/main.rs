@@ -1,0 +1,10 @@
+//! Integration tests of the auth-service: the real service on port 0 against
+//! a real MongoDB wire-protocol server, a fresh database per test.
+
+mod grpc;
+mod helpers;
+mod hostile;
+mod login;
+mod me;
+mod outage;
+mod register;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every Gatehouse test: Rust unit and integration tests against a real
+# MongoDB wire-protocol server, the end-to-end suite with the official
+# socket.io JavaScript client, and the offline deployment validation.
+# Installs what it needs (SecantusDB from PyPI, redis-server from Debian, npm
+# packages) into ignored local folders on first use.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_venv
+export SECANTUSD_BIN="$VENV/bin/secantusd-py"
+start_mongo ":memory:"
+
+log "cargo test --workspace"
+cargo test --workspace --locked
+
+if [ -f "$ROOT/e2e/package.json" ]; then
+  ensure_redis
+  ensure_node_modules
+  log "building binaries for the end-to-end suite"
+  cargo build --workspace --bins --locked
+  log "end-to-end tests (socket.io-client)"
+  (cd "$ROOT/e2e" && node --test --test-concurrency=1 tests/)
+fi
+
+log "deployment validation"
+"$ROOT/scripts/validate-deploy.sh"
+log "all tests passed"
