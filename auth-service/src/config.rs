@@ -3,6 +3,8 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use crate::rate_limit::Policy;
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -35,6 +37,14 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     /// Log format (`LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// Login attempts per client address (`RATE_LIMIT_LOGIN_PER_ADDRESS`).
+    pub login_per_address: Policy,
+    /// Failed logins per account and address (`RATE_LIMIT_LOGIN_FAILURES`).
+    pub login_failures: Policy,
+    /// Registrations per client address (`RATE_LIMIT_REGISTER_PER_ADDRESS`).
+    pub register_per_address: Policy,
+    /// Reverse proxies in front of the service (`TRUSTED_PROXY_HOPS`).
+    pub trusted_proxy_hops: usize,
 }
 
 /// One documented variable: name, default, meaning. `--help` prints these.
@@ -131,6 +141,10 @@ impl Settings {
             access_token_ttl,
             refresh_token_ttl,
             log_format: log_format(get("LOG_FORMAT", "pretty"))?,
+            login_per_address: policy(get("RATE_LIMIT_LOGIN_PER_ADDRESS", "30/1m"))?,
+            login_failures: policy(get("RATE_LIMIT_LOGIN_FAILURES", "5/15m"))?,
+            register_per_address: policy(get("RATE_LIMIT_REGISTER_PER_ADDRESS", "10/1h"))?,
+            trusted_proxy_hops: hops(get("TRUSTED_PROXY_HOPS", "0"))?,
         })
     }
 
@@ -207,6 +221,20 @@ fn database_name((name, value): (&'static str, String)) -> Result<String, Config
     Ok(value)
 }
 
+fn policy((name, value): (&'static str, String)) -> Result<Policy, ConfigError> {
+    value.trim().parse().map_err(|reason| invalid(name, reason))
+}
+
+fn hops((name, value): (&'static str, String)) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n <= 10 => Ok(n),
+        _ => Err(invalid(
+            name,
+            format!("`{value}` is not a number from 0 to 10"),
+        )),
+    }
+}
+
 fn log_format((name, value): (&'static str, String)) -> Result<LogFormat, ConfigError> {
     match value.trim() {
         "pretty" => Ok(LogFormat::Pretty),
@@ -249,6 +277,8 @@ mod tests {
         assert!(err.to_string().contains("AUTH_HTTP_ADDR"));
         let err = settings(&[("LOG_FORMAT", "xml")]).unwrap_err();
         assert_eq!(err.name, "LOG_FORMAT");
+        let err = settings(&[("RATE_LIMIT_LOGIN_FAILURES", "lots")]).unwrap_err();
+        assert_eq!(err.name, "RATE_LIMIT_LOGIN_FAILURES");
     }
 
     #[test]

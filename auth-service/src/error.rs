@@ -27,6 +27,15 @@ pub enum ApiError {
     /// Unknown account or wrong password.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Unknown, spent, expired or revoked refresh token.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// Too many attempts; retry after this many seconds.
+    #[error("too many attempts")]
+    RateLimited {
+        /// Seconds until the window ends.
+        retry_after: u64,
+    },
     /// Missing or unacceptable bearer token.
     #[error("invalid token")]
     InvalidToken,
@@ -71,6 +80,8 @@ impl ApiError {
             Self::AccountExists => ErrorCode::AccountExists,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::InvalidToken => ErrorCode::InvalidToken,
+            Self::InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::Unavailable => ErrorCode::Unavailable,
@@ -85,6 +96,12 @@ impl ApiError {
             Self::AccountExists => "An account with this username or email already exists".into(),
             Self::InvalidCredentials => "Invalid username or password".into(),
             Self::InvalidToken => "Missing, invalid or expired access token".into(),
+            Self::InvalidRefreshToken => {
+                "Invalid, expired or already used refresh token; log in again".into()
+            }
+            Self::RateLimited { retry_after } => {
+                format!("Too many attempts; try again in {retry_after} s")
+            }
             Self::Unavailable => "The service is temporarily unavailable; try again shortly".into(),
             Self::Unexpected(_) => "Internal error".into(),
             other => {
@@ -106,7 +123,10 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::AccountExists => StatusCode::CONFLICT,
-            Self::InvalidCredentials | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InvalidCredentials | Self::InvalidToken | Self::InvalidRefreshToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -122,8 +142,14 @@ impl ResponseError for ApiError {
         if matches!(self, Self::InvalidToken) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if matches!(self, Self::Unavailable) {
-            response.insert_header(("Retry-After", "1"));
+        match self {
+            Self::Unavailable => {
+                response.insert_header(("Retry-After", "1"));
+            }
+            Self::RateLimited { retry_after } => {
+                response.insert_header(("Retry-After", retry_after.to_string()));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             code: self.code(),

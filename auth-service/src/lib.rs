@@ -7,6 +7,7 @@
 //! - [`grpc`]: the tonic `UserDirectory` service gateways call.
 //! - [`domain`]: validated usernames, emails and passwords (no I/O).
 //! - [`credentials`]: argon2id hashing on bounded blocking threads.
+//! - [`rate_limit`]: brute-force limits shared by every replica.
 //! - [`tokens`]: the Ed25519 key ring, access JWTs and refresh tokens.
 //! - [`store`]: typed MongoDB access (users, sessions, revocation log).
 //! - [`error`]: the HTTP error type and its `{code, message}` bodies.
@@ -19,6 +20,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod healthcheck;
+pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod store;

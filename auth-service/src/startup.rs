@@ -11,6 +11,7 @@ use crate::{
     config::Settings,
     credentials::Hasher,
     grpc::{self, Directory},
+    rate_limit::Limiter,
     routes,
     store::Store,
     telemetry,
@@ -27,6 +28,10 @@ pub struct AppState {
     pub tokens: Arc<AccessTokens>,
     /// Absolute session lifetime.
     pub refresh_token_ttl: Duration,
+    /// Brute-force limits.
+    pub limiter: Limiter,
+    /// Reverse proxies whose `X-Forwarded-For` entries are trusted.
+    pub trusted_proxy_hops: usize,
 }
 
 /// A built, not yet running, auth-service.
@@ -63,6 +68,13 @@ impl Application {
             hasher: Hasher::new(cores).await?,
             tokens,
             refresh_token_ttl: settings.refresh_token_ttl,
+            limiter: Limiter::new(
+                store.clone(),
+                settings.login_per_address,
+                settings.login_failures,
+                settings.register_per_address,
+            ),
+            trusted_proxy_hops: settings.trusted_proxy_hops,
         });
 
         let http_listener = StdTcpListener::bind(settings.http_addr)

@@ -2,15 +2,20 @@
 //! share: `application/json` only, 16 KiB at most, every failure a JSON
 //! `{code, message}`.
 
+mod account;
 mod health;
 mod jwks;
 mod login;
+mod logout;
 mod me;
+mod refresh;
 mod register;
 
 use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
 
 use crate::error::ApiError;
+
+pub use me::authenticate;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -20,7 +25,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
         .service(resource("/auth/register").route(web::post().to(register::register_user)))
         .service(resource("/auth/login").route(web::post().to(login::log_in)))
-        .service(resource("/auth/me").route(web::get().to(me::get_me)))
+        .service(resource("/auth/refresh").route(web::post().to(refresh::refresh_tokens)))
+        .service(resource("/auth/logout").route(web::post().to(logout::log_out)))
+        .service(
+            resource("/auth/me")
+                .route(web::get().to(me::get_me))
+                .route(web::delete().to(account::delete_account)),
+        )
         .service(resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/readyz").route(web::get().to(health::readyz)));
@@ -33,6 +44,33 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed)
+}
+
+/// The client's address: the TCP peer, or with `hops` trusted reverse
+/// proxies in front, the `X-Forwarded-For` entry the outermost one added.
+pub fn client_address(req: &HttpRequest, hops: usize) -> String {
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    if hops == 0 {
+        return peer;
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    // Each trusted proxy appended one entry; the client's is `hops` from the end.
+    forwarded
+        .len()
+        .checked_sub(hops)
+        .and_then(|i| forwarded.get(i))
+        .and_then(|v| v.parse::<std::net::IpAddr>().ok())
+        .map_or(peer, |ip| ip.to_string())
 }
 
 fn resource(path: &str) -> actix_web::Resource {

@@ -1,12 +1,13 @@
 //! `POST /auth/register`: parse, hash, insert; the unique indexes decide
 //! races, so two registrations of one name can never both succeed.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use shared_types::{RegisterRequest, RegisterResponse, UserView};
 
 use crate::{
     domain::{Email, Password, Username},
     error::ApiError,
+    rate_limit::Scope,
     startup::AppState,
     store::NewUser,
 };
@@ -15,8 +16,14 @@ use crate::{
 #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
 pub async fn register_user(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let address = super::client_address(&req, state.trusted_proxy_hops);
+    state
+        .limiter
+        .consume(Scope::RegisterAddress, &address)
+        .await?;
     let body = body.into_inner();
     let username = Username::parse(&body.username)?;
     let email = Email::parse(&body.email)?;

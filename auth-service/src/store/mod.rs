@@ -6,6 +6,7 @@
 //! indexes, state changes from single-document atomic updates.
 
 mod error;
+mod rate_limits;
 mod revocations;
 mod sessions;
 mod users;
@@ -20,8 +21,9 @@ use mongodb::{
 use tokio::sync::{Notify, OnceCell};
 
 pub use error::StoreError;
+pub use rate_limits::{COUNTER_GRACE, CounterDoc};
 pub use revocations::{RETENTION, RevocationDoc, RevocationReason};
-pub use sessions::{SessionDoc, SessionState};
+pub use sessions::{RotateOutcome, SessionDoc, SessionState};
 pub use users::{NewUser, UserDoc};
 
 /// How long an operation may wait for a reachable server before the request
@@ -35,6 +37,7 @@ pub struct Store {
     users: Collection<UserDoc>,
     sessions: Collection<SessionDoc>,
     revocations: Collection<RevocationDoc>,
+    counters: Collection<CounterDoc>,
     revocations_appended: Arc<Notify>,
     indexes: Arc<OnceCell<()>>,
 }
@@ -55,6 +58,7 @@ impl Store {
             users: db.collection("users"),
             sessions: db.collection("sessions"),
             revocations: db.collection("revocations"),
+            counters: db.collection("rate_limits"),
             revocations_appended: Arc::new(Notify::new()),
             db,
             indexes: Arc::new(OnceCell::new()),
@@ -92,6 +96,7 @@ impl Store {
                             .keys(doc! {"refresh_hash": 1})
                             .options(unique("refresh_hash_unique"))
                             .build(),
+                        IndexModel::builder().keys(doc! {"spent_hashes": 1}).build(),
                         IndexModel::builder()
                             .keys(doc! {"expires_at": 1})
                             .options(
@@ -102,6 +107,19 @@ impl Store {
                             )
                             .build(),
                     ])
+                    .await?;
+                self.counters
+                    .create_index(
+                        IndexModel::builder()
+                            .keys(doc! {"expires_at": 1})
+                            .options(
+                                IndexOptions::builder()
+                                    .expire_after(Duration::from_secs(0))
+                                    .name("expires_at_ttl".to_owned())
+                                    .build(),
+                            )
+                            .build(),
+                    )
                     .await?;
                 Ok::<(), StoreError>(())
             })

@@ -23,6 +23,9 @@ pub struct SessionDoc {
     pub revoked_at: Option<DateTime>,
     /// SHA-256 of the current refresh token.
     pub refresh_hash: String,
+    /// Hashes of the session's spent refresh tokens (reuse detection).
+    #[serde(default)]
+    pub spent_hashes: Vec<String>,
 }
 
 /// The state of a (user, session) pair, as `CheckSession` reports it.
@@ -58,6 +61,7 @@ impl Store {
             expires_at,
             revoked_at: None,
             refresh_hash,
+            spent_hashes: Vec::new(),
         };
         self.sessions.insert_one(&session).await?;
         Ok(session)
@@ -90,5 +94,102 @@ impl Store {
             },
             None => SessionState::Revoked,
         })
+    }
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone)]
+pub enum RotateOutcome {
+    /// The token was current: it is now spent and `new_hash` is current.
+    Rotated(SessionDoc),
+    /// The token was already spent: the whole session is now revoked.
+    Reused(SessionDoc),
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+impl Store {
+    /// Spends the refresh token with hash `old_hash` and makes `new_hash`
+    /// current, in one atomic update, so of two concurrent refreshes with
+    /// the same token at most one succeeds. A token presented again after
+    /// being spent revokes its session (the token family).
+    pub async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> Result<RotateOutcome, StoreError> {
+        self.ensure_indexes().await?;
+        let now = DateTime::now();
+        let rotated = self
+            .sessions
+            .find_one_and_update(
+                doc! {"refresh_hash": old_hash, "revoked_at": null, "expires_at": {"$gt": now}},
+                doc! {"$set": {"refresh_hash": new_hash}, "$push": {"spent_hashes": old_hash}},
+            )
+            .return_document(mongodb::options::ReturnDocument::After)
+            .await?;
+        if let Some(session) = rotated {
+            return Ok(RotateOutcome::Rotated(session));
+        }
+        let Some(session) = self
+            .sessions
+            .find_one(doc! {"spent_hashes": old_hash})
+            .await?
+        else {
+            return Ok(RotateOutcome::Invalid);
+        };
+        self.sessions
+            .update_one(
+                doc! {"_id": &session.id, "revoked_at": null},
+                doc! {"$set": {"revoked_at": now}},
+            )
+            .await?;
+        Ok(RotateOutcome::Reused(session))
+    }
+
+    /// The live session whose current refresh token has this hash.
+    pub async fn find_live_session_by_refresh(
+        &self,
+        hash: &str,
+    ) -> Result<Option<SessionDoc>, StoreError> {
+        Ok(self
+            .sessions
+            .find_one(doc! {"refresh_hash": hash, "revoked_at": null, "expires_at": {"$gt": DateTime::now()}})
+            .await?)
+    }
+
+    /// Revokes one session of a user; false if it was not live.
+    pub async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .sessions
+            .update_one(
+                doc! {"_id": session_id, "user_id": user_id, "revoked_at": null},
+                doc! {"$set": {"revoked_at": DateTime::now()}},
+            )
+            .await?;
+        Ok(result.modified_count > 0)
+    }
+
+    /// Revokes every live session of a user; returns how many.
+    pub async fn revoke_all_sessions(&self, user_id: &str) -> Result<u64, StoreError> {
+        let result = self
+            .sessions
+            .update_many(
+                doc! {"user_id": user_id, "revoked_at": null},
+                doc! {"$set": {"revoked_at": DateTime::now()}},
+            )
+            .await?;
+        Ok(result.modified_count)
+    }
+
+    /// Deletes a user and every session (with its refresh tokens).
+    pub async fn delete_user(&self, user_id: &str) -> Result<(), StoreError> {
+        self.users.delete_one(doc! {"_id": user_id}).await?;
+        self.sessions.delete_many(doc! {"user_id": user_id}).await?;
+        Ok(())
     }
 }

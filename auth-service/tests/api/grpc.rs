@@ -1,60 +1,26 @@
 //! The gRPC `UserDirectory`, health and reflection services.
 
 use auth_service::store::{RevocationReason, Store};
-use proto::auth::v1::{
-    CheckSessionRequest, SessionStatus, WatchRevocationsRequest,
-    user_directory_client::UserDirectoryClient,
-};
-use serde_json::Value;
+use proto::auth::v1::{CheckSessionRequest, SessionStatus, WatchRevocationsRequest};
 use tokio_stream::StreamExt;
 
-use crate::helpers::{TestApp, mongodb_uri, new_user, spawn_app};
-
-async fn directory(app: &TestApp) -> UserDirectoryClient<tonic::transport::Channel> {
-    UserDirectoryClient::connect(format!("http://127.0.0.1:{}", app.grpc_port))
-        .await
-        .unwrap()
-}
-
-fn ids(login: &Value) -> (String, String) {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let payload = login["token"].as_str().unwrap().split('.').nth(1).unwrap();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    (
-        claims["sub"].as_str().unwrap().to_owned(),
-        claims["sid"].as_str().unwrap().to_owned(),
-    )
-}
-
-async fn check(app: &TestApp, user_id: &str, session_id: &str) -> (SessionStatus, String) {
-    let request = CheckSessionRequest {
-        user_id: user_id.into(),
-        session_id: session_id.into(),
-    };
-    let response = directory(app)
-        .await
-        .check_session(request)
-        .await
-        .unwrap()
-        .into_inner();
-    (response.status(), response.username)
-}
+use crate::helpers::{mongodb_uri, new_user, spawn_app, token_ids};
 
 #[tokio::test]
 async fn check_session_reports_active_unknown_user_and_unknown_session() {
     let app = spawn_app().await;
     let user = new_user();
-    let (user_id, session_id) = ids(&app.register_and_login(&user).await);
-    let (status, username) = check(&app, &user_id, &session_id).await;
+    let (user_id, session_id) = token_ids(&app.register_and_login(&user).await);
+    let (status, username) = app.check_session(&user_id, &session_id).await;
     assert_eq!(status, SessionStatus::Active);
     assert_eq!(username, user["username"].as_str().unwrap());
     let ghost = uuid::Uuid::new_v4().to_string();
     assert_eq!(
-        check(&app, &ghost, &session_id).await.0,
+        app.check_session(&ghost, &session_id).await.0,
         SessionStatus::UnknownUser
     );
     assert_eq!(
-        check(&app, &user_id, &ghost).await.0,
+        app.check_session(&user_id, &ghost).await.0,
         SessionStatus::SessionRevoked
     );
 }
@@ -66,7 +32,8 @@ async fn check_session_refuses_oversized_ids() {
         user_id: "u".repeat(10_000),
         session_id: String::new(),
     };
-    let status = directory(&app)
+    let status = app
+        .directory()
         .await
         .check_session(request)
         .await
@@ -88,7 +55,8 @@ async fn watch_revocations_replays_after_a_position_then_follows() {
         .unwrap();
     assert_eq!(second, first + 1);
     let request = WatchRevocationsRequest { from: first as u64 };
-    let mut stream = directory(&app)
+    let mut stream = app
+        .directory()
         .await
         .watch_revocations(request)
         .await

@@ -8,6 +8,9 @@ use ed25519_dalek::{
     pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding},
 };
 use mongodb::bson::{Document, doc};
+use proto::auth::v1::{
+    CheckSessionRequest, SessionStatus, user_directory_client::UserDirectoryClient,
+};
 use serde_json::{Value, json};
 
 /// A running auth-service and what a test needs to poke at it.
@@ -35,10 +38,21 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the service on port 0 with a fresh database on `uri`, a signing
 /// key the test knows, and extra environment `overrides`.
 pub async fn spawn_app_with(uri: &str, overrides: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(uri, &fresh_database(), overrides).await
+}
+
+/// A database name no other test uses.
+pub fn fresh_database() -> String {
+    format!("test_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Starts the service on database `database` of `uri` (two apps on one
+/// database behave as two replicas).
+pub async fn spawn_app_on(uri: &str, database: &str, overrides: &[(&str, &str)]) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         auth_service::telemetry::init(auth_service::config::LogFormat::Pretty);
     }
-    let database = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let database = database.to_owned();
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).unwrap();
     let signing_key = SigningKey::from_bytes(&secret);
@@ -50,6 +64,10 @@ pub async fn spawn_app_with(uri: &str, overrides: &[(&str, &str)]) -> TestApp {
         ("MONGODB_URI", uri.into()),
         ("MONGODB_DATABASE", database.clone()),
         ("JWT_SIGNING_KEYS", key_path_str),
+        // Generous limits by default; the rate-limit tests set their own.
+        ("RATE_LIMIT_LOGIN_PER_ADDRESS", "100000/1m".into()),
+        ("RATE_LIMIT_LOGIN_FAILURES", "100000/1m".into()),
+        ("RATE_LIMIT_REGISTER_PER_ADDRESS", "100000/1m".into()),
     ];
     for (k, v) in overrides {
         vars.retain(|(name, _)| name != k);
@@ -154,6 +172,32 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        self.post_json("/auth/refresh", &json!({"refresh_token": refresh_token}))
+            .await
+    }
+
+    pub async fn logout(&self, bearer: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/auth/logout", self.address))
+            .json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn delete_me(&self, bearer: &str, password: &str) -> reqwest::Response {
+        self.client
+            .delete(format!("{}/auth/me", self.address))
+            .bearer_auth(bearer)
+            .json(&json!({"password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
@@ -174,6 +218,41 @@ impl TestApp {
             .try_collect()
             .await
             .unwrap()
+    }
+}
+
+/// The `(sub, sid)` of a login or refresh body's access token.
+pub fn token_ids(body: &Value) -> (String, String) {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = body["token"].as_str().unwrap().split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    (
+        claims["sub"].as_str().unwrap().to_owned(),
+        claims["sid"].as_str().unwrap().to_owned(),
+    )
+}
+
+impl TestApp {
+    pub async fn directory(&self) -> UserDirectoryClient<tonic::transport::Channel> {
+        UserDirectoryClient::connect(format!("http://127.0.0.1:{}", self.grpc_port))
+            .await
+            .unwrap()
+    }
+
+    /// `CheckSession` over real gRPC: the status and username.
+    pub async fn check_session(&self, user_id: &str, session_id: &str) -> (SessionStatus, String) {
+        let request = CheckSessionRequest {
+            user_id: user_id.into(),
+            session_id: session_id.into(),
+        };
+        let response = self
+            .directory()
+            .await
+            .check_session(request)
+            .await
+            .unwrap()
+            .into_inner();
+        (response.status(), response.username)
     }
 }
 

@@ -7,4 +7,6 @@ mod hostile;
 mod login;
 mod me;
 mod outage;
+mod rate_limits;
 mod register;
+mod sessions;

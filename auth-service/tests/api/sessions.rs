@@ -1,0 +1,272 @@
+//! Session lifecycle: refresh rotation and reuse detection, logout, logout
+//! everywhere, account deletion, and the revocations each one publishes.
+
+use proto::auth::v1::{RevocationReason, SessionStatus, WatchRevocationsRequest};
+use serde_json::{Value, json};
+use tokio_stream::StreamExt;
+
+use crate::helpers::{TestApp, assert_error, new_user, spawn_app, token_ids};
+
+async fn next_revocation(app: &TestApp, from: u64) -> proto::auth::v1::Revocation {
+    let mut stream = app
+        .directory()
+        .await
+        .watch_revocations(WatchRevocationsRequest { from })
+        .await
+        .unwrap()
+        .into_inner();
+    tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn refresh_rotates_the_refresh_token_and_keeps_the_session() {
+    let app = spawn_app().await;
+    let login = app.register_and_login(&new_user()).await;
+    let response = app.refresh(login["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(response.status(), 200);
+    let refreshed: Value = response.json().await.unwrap();
+    assert_ne!(refreshed["refresh_token"], login["refresh_token"]);
+    assert_eq!(refreshed["token_type"], "Bearer");
+    assert_eq!(
+        token_ids(&refreshed),
+        token_ids(&login),
+        "same user, same session"
+    );
+    assert_eq!(app.get_me(refreshed["token"].as_str()).await.status(), 200);
+    // The new refresh token works in turn.
+    assert_eq!(
+        app.refresh(refreshed["refresh_token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn reusing_a_spent_refresh_token_revokes_the_whole_family() {
+    let app = spawn_app().await;
+    let login = app.register_and_login(&new_user()).await;
+    let (user_id, session_id) = token_ids(&login);
+    let spent = login["refresh_token"].as_str().unwrap();
+    let refreshed: Value = app.refresh(spent).await.json().await.unwrap();
+
+    assert_error(app.refresh(spent).await, 401, "invalid_refresh_token").await;
+    // The thief's replay also killed the legitimate holder's newer token.
+    assert_error(
+        app.refresh(refreshed["refresh_token"].as_str().unwrap())
+            .await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    assert_eq!(
+        app.check_session(&user_id, &session_id).await.0,
+        SessionStatus::SessionRevoked
+    );
+    assert_error(
+        app.get_me(refreshed["token"].as_str()).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let revocation = next_revocation(&app, 0).await;
+    assert_eq!(
+        (revocation.user_id.as_str(), revocation.session_id.as_str()),
+        (user_id.as_str(), session_id.as_str())
+    );
+    assert_eq!(revocation.reason(), RevocationReason::RefreshReuse);
+}
+
+#[tokio::test]
+async fn of_two_concurrent_refreshes_with_one_token_at_most_one_succeeds() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let login = app.register_and_login(&new_user()).await;
+        let token = login["refresh_token"].as_str().unwrap();
+        let (a, b) = tokio::join!(app.refresh(token), app.refresh(token));
+        let ok = [a.status(), b.status()]
+            .iter()
+            .filter(|s| s.as_u16() == 200)
+            .count();
+        assert!(ok <= 1, "both concurrent refreshes succeeded");
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_refresh_tokens_are_refused() {
+    let app = spawn_app().await;
+    assert_error(
+        app.refresh("not-a-token").await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    assert_error(
+        app.refresh(&"x".repeat(10_000)).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    assert_error(app.refresh("").await, 401, "invalid_refresh_token").await;
+    let response = app
+        .post_json("/auth/refresh", &json!({"refresh_token": {"$ne": ""}}))
+        .await;
+    assert_error(response, 400, "malformed_request").await;
+}
+
+#[tokio::test]
+async fn logout_by_refresh_token_ends_that_session_only() {
+    let app = spawn_app().await;
+    let user = new_user();
+    let first = app.register_and_login(&user).await;
+    let second: Value = app
+        .login(
+            user["username"].as_str().unwrap(),
+            user["password"].as_str().unwrap(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app
+        .logout(None, &json!({"refresh_token": first["refresh_token"]}))
+        .await;
+    assert_eq!(response.status(), 204);
+    let (user_id, first_sid) = token_ids(&first);
+    assert_eq!(
+        app.check_session(&user_id, &first_sid).await.0,
+        SessionStatus::SessionRevoked
+    );
+    assert_eq!(
+        app.check_session(&user_id, &token_ids(&second).1).await.0,
+        SessionStatus::Active
+    );
+    assert_error(
+        app.refresh(first["refresh_token"].as_str().unwrap()).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    assert_error(
+        app.logout(None, &json!({"refresh_token": first["refresh_token"]}))
+            .await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    let revocation = next_revocation(&app, 0).await;
+    assert_eq!(
+        (revocation.session_id.as_str(), revocation.reason()),
+        (first_sid.as_str(), RevocationReason::Logout)
+    );
+}
+
+#[tokio::test]
+async fn logout_all_with_a_bearer_token_ends_every_session() {
+    let app = spawn_app().await;
+    let user = new_user();
+    let mut logins = vec![app.register_and_login(&user).await];
+    for _ in 0..2 {
+        logins.push(
+            app.login(
+                user["username"].as_str().unwrap(),
+                user["password"].as_str().unwrap(),
+            )
+            .await
+            .json()
+            .await
+            .unwrap(),
+        );
+    }
+    let bearer = logins[0]["token"].as_str().unwrap();
+    assert_error(
+        app.logout(None, &json!({"all": true})).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    assert_eq!(
+        app.logout(Some(bearer), &json!({"all": true}))
+            .await
+            .status(),
+        204
+    );
+    for login in &logins {
+        let (user_id, sid) = token_ids(login);
+        assert_eq!(
+            app.check_session(&user_id, &sid).await.0,
+            SessionStatus::SessionRevoked
+        );
+    }
+    let revocation = next_revocation(&app, 0).await;
+    assert_eq!(
+        (revocation.session_id.as_str(), revocation.reason()),
+        ("", RevocationReason::LogoutAll)
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_account_needs_the_password_and_removes_everything() {
+    let app = spawn_app().await;
+    let user = new_user();
+    let login = app.register_and_login(&user).await;
+    let token = login["token"].as_str().unwrap();
+    let (user_id, sid) = token_ids(&login);
+
+    assert_error(
+        app.delete_me(token, "wrong-password-1").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        app.all_users().await.len(),
+        1,
+        "a wrong password deletes nothing"
+    );
+
+    assert_eq!(
+        app.delete_me(token, user["password"].as_str().unwrap())
+            .await
+            .status(),
+        204
+    );
+    assert!(app.all_users().await.is_empty());
+    let sessions = app
+        .db
+        .collection::<mongodb::bson::Document>("sessions")
+        .count_documents(mongodb::bson::doc! {})
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0, "sessions and their refresh tokens are gone");
+    assert_eq!(
+        app.check_session(&user_id, &sid).await.0,
+        SessionStatus::UnknownUser
+    );
+    assert_error(app.get_me(Some(token)).await, 401, "invalid_token").await;
+    assert_error(
+        app.refresh(login["refresh_token"].as_str().unwrap()).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    assert_error(
+        app.login(
+            user["username"].as_str().unwrap(),
+            user["password"].as_str().unwrap(),
+        )
+        .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let revocation = next_revocation(&app, 0).await;
+    assert_eq!(
+        (revocation.user_id.as_str(), revocation.reason()),
+        (user_id.as_str(), RevocationReason::UserDeleted)
+    );
+}
