@@ -259,3 +259,74 @@ async fn unknown_routes_and_methods_answer_json() {
         "method_not_allowed"
     );
 }
+
+#[tokio::test]
+async fn session_endpoints_refuse_hostile_bodies_without_changing_anything() {
+    let (app, victim) = app_with_a_victim().await;
+    let login = app
+        .login(
+            victim["username"].as_str().unwrap(),
+            victim["password"].as_str().unwrap(),
+        )
+        .await;
+    let login: Value = login.json().await.unwrap();
+    let users_before = app.all_users().await;
+    let sessions = || async {
+        use futures::TryStreamExt;
+        let cursor = app
+            .db
+            .collection::<mongodb::bson::Document>("sessions")
+            .find(mongodb::bson::doc! {})
+            .await
+            .unwrap();
+        cursor.try_collect::<Vec<_>>().await.unwrap()
+    };
+    let sessions_before = sessions().await;
+    let cases = [
+        ("/auth/logout", json!({"refresh_token": 123})),
+        ("/auth/logout", json!({"refresh_token": {"$ne": ""}})),
+        ("/auth/logout", json!({"all": "yes"})),
+        (
+            "/auth/logout",
+            json!({"refresh_token": login["refresh_token"], "all": true}),
+        ),
+        ("/auth/logout", json!({"everything": true})),
+        ("/auth/refresh", json!({"refresh_token": ["a"]})),
+        ("/auth/refresh", json!({})),
+    ];
+    for (path, body) in cases {
+        expect_refusal(
+            &app,
+            path,
+            JSON,
+            body.to_string().into_bytes(),
+            400,
+            "malformed_request",
+        )
+        .await;
+    }
+    let anonymous_logout = app.logout(None, &json!({})).await;
+    assert_eq!(anonymous_logout.status(), 401);
+    let token = login["token"].as_str().unwrap();
+    for body in [
+        json!({"password": {"$ne": ""}}),
+        json!({}),
+        json!({"password": null}),
+    ] {
+        let response = app
+            .client
+            .delete(format!("{}/auth/me", app.address))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "malformed_request"
+        );
+    }
+    assert_eq!(app.all_users().await, users_before);
+    assert_eq!(sessions().await, sessions_before);
+}
