@@ -12,6 +12,7 @@
 //! - [`store`]: typed MongoDB access (users, sessions, revocation log).
 //! - [`error`]: the HTTP error type and its `{code, message}` bodies.
 //! - [`telemetry`]: tracing setup and the per-request span.
+//! - [`metrics`]: Prometheus request metrics.
 //! - [`healthcheck`]: the container probe subcommand.
 
 pub mod config;
@@ -20,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod grpc;
 pub mod healthcheck;
+pub mod metrics;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;

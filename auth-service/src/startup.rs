@@ -11,6 +11,7 @@ use crate::{
     config::Settings,
     credentials::Hasher,
     grpc::{self, Directory},
+    metrics::Metrics,
     rate_limit::Limiter,
     routes,
     store::Store,
@@ -85,9 +86,11 @@ impl Application {
             .with_context(|| format!("AUTH_GRPC_ADDR: cannot bind {}", settings.grpc_addr))?;
         let grpc_addr = grpc_listener.local_addr()?;
 
+        let metrics = web::Data::new(Metrics::default());
         let http = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(metrics.clone())
                 .wrap(from_fn(telemetry::trace_request))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))

@@ -7,11 +7,12 @@ use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     middleware::Next,
+    web,
 };
 use tracing::Instrument;
 use tracing_subscriber::{EnvFilter, fmt};
 
-use crate::config::LogFormat;
+use crate::{config::LogFormat, metrics::Metrics};
 
 /// Installs the global subscriber; a second call (tests) is a no-op.
 pub fn init(format: LogFormat) {
@@ -23,7 +24,8 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// One span per HTTP request, with method, path and final status.
+/// One span per HTTP request, with method, path and final status; the
+/// request is also counted in [`Metrics`].
 pub async fn trace_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -34,8 +36,16 @@ pub async fn trace_request(
         path = %req.path(),
         status = tracing::field::Empty,
     );
+    let started = std::time::Instant::now();
+    let method = req.method().to_string();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).instrument(span.clone()).await?;
-    span.record("status", response.status().as_u16());
+    let status = response.status().as_u16();
+    span.record("status", status);
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status, started.elapsed());
+    }
     tracing::debug!(parent: &span, "request handled");
     Ok(response)
 }

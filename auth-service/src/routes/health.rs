@@ -1,10 +1,10 @@
-//! Liveness (`/healthz`: the process answers) and readiness (`/readyz`:
-//! MongoDB answers and the indexes exist).
+//! Liveness (`/healthz`: the process answers), readiness (`/readyz`:
+//! MongoDB answers and the indexes exist) and Prometheus metrics.
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::{error::ApiError, startup::AppState};
+use crate::{error::ApiError, metrics::Metrics, startup::AppState};
 
 /// Always 200 while the process serves requests.
 pub async fn healthz() -> HttpResponse {
@@ -18,4 +18,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     } else {
         Err(ApiError::Unavailable)
     }
+}
+
+/// Prometheus text exposition.
+pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render())
 }

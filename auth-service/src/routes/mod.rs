@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
-        .service(resource("/readyz").route(web::get().to(health::readyz)));
+        .service(resource("/readyz").route(web::get().to(health::readyz)))
+        .service(resource("/metrics").route(web::get().to(health::metrics)));
 }
 
 /// Answer for unknown paths.

@@ -6,6 +6,7 @@ mod helpers;
 mod hostile;
 mod login;
 mod me;
+mod metrics;
 mod outage;
 mod rate_limits;
 mod register;
