@@ -14,10 +14,14 @@ const PHASE_LIMIT: Duration = Duration::from_secs(120);
 /// unknown-user answers, each phase at `concurrency` requests in flight.
 pub async fn run(url: &str, n: usize, concurrency: usize) -> anyhow::Result<()> {
     anyhow::ensure!(
-        url.starts_with("http://127.") || url.starts_with("http://localhost") || url.starts_with("http://[::1]"),
+        url.starts_with("http://127.")
+            || url.starts_with("http://localhost")
+            || url.starts_with("http://[::1]"),
         "benchmarks only target loopback addresses"
     );
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
     let run_id = uuid::Uuid::new_v4().simple().to_string();
     let names: Vec<String> = (0..n).map(|i| format!("b{}_{i}", &run_id[..8])).collect();
 
@@ -25,13 +29,41 @@ pub async fn run(url: &str, n: usize, concurrency: usize) -> anyhow::Result<()> 
         let body = json!({"username": name, "email": format!("{name}@bench.example"), "password": "bench-password-1"});
         (format!("{url}/auth/register"), body, 201)
     };
-    phase(&client, "register", names.iter().cloned().map(register).collect(), concurrency).await?;
+    phase(
+        &client,
+        "register",
+        names.iter().cloned().map(register).collect(),
+        concurrency,
+    )
+    .await?;
     let login = |name: String| {
-        (format!("{url}/auth/login"), json!({"username": name, "password": "bench-password-1"}), 200)
+        (
+            format!("{url}/auth/login"),
+            json!({"username": name, "password": "bench-password-1"}),
+            200,
+        )
     };
-    phase(&client, "login", names.iter().cloned().map(login).collect(), concurrency).await?;
-    let wrong = |name: String| (format!("{url}/auth/login"), json!({"username": name, "password": "wrong-password-1"}), 401);
-    let unknown = |name: String| (format!("{url}/auth/login"), json!({"username": format!("x{name}"), "password": "wrong-password-1"}), 401);
+    phase(
+        &client,
+        "login",
+        names.iter().cloned().map(login).collect(),
+        concurrency,
+    )
+    .await?;
+    let wrong = |name: String| {
+        (
+            format!("{url}/auth/login"),
+            json!({"username": name, "password": "wrong-password-1"}),
+            401,
+        )
+    };
+    let unknown = |name: String| {
+        (
+            format!("{url}/auth/login"),
+            json!({"username": format!("x{name}"), "password": "wrong-password-1"}),
+            401,
+        )
+    };
     // Interleaved one at a time so both see the same machine state.
     let mut wrong_samples = Vec::new();
     let mut unknown_samples = Vec::new();
@@ -39,7 +71,10 @@ pub async fn run(url: &str, n: usize, concurrency: usize) -> anyhow::Result<()> 
         wrong_samples.extend(phase_quiet(&client, vec![wrong(name.clone())], 1).await?);
         unknown_samples.extend(phase_quiet(&client, vec![unknown(name.clone())], 1).await?);
     }
-    let (w, u) = (stats::median(&mut wrong_samples), stats::median(&mut unknown_samples));
+    let (w, u) = (
+        stats::median(&mut wrong_samples),
+        stats::median(&mut unknown_samples),
+    );
     println!(
         "login failure medians: wrong password {:.1} ms, unknown user {:.1} ms (ratio {:.3})",
         w.as_secs_f64() * 1000.0,
@@ -51,7 +86,12 @@ pub async fn run(url: &str, n: usize, concurrency: usize) -> anyhow::Result<()> 
 
 type Request = (String, serde_json::Value, u16);
 
-async fn phase(client: &reqwest::Client, name: &str, requests: Vec<Request>, concurrency: usize) -> anyhow::Result<()> {
+async fn phase(
+    client: &reqwest::Client,
+    name: &str,
+    requests: Vec<Request>,
+    concurrency: usize,
+) -> anyhow::Result<()> {
     let count = requests.len();
     let started = Instant::now();
     let mut samples = phase_quiet(client, requests, concurrency).await?;
@@ -64,7 +104,11 @@ async fn phase(client: &reqwest::Client, name: &str, requests: Vec<Request>, con
     Ok(())
 }
 
-async fn phase_quiet(client: &reqwest::Client, requests: Vec<Request>, concurrency: usize) -> anyhow::Result<Vec<Duration>> {
+async fn phase_quiet(
+    client: &reqwest::Client,
+    requests: Vec<Request>,
+    concurrency: usize,
+) -> anyhow::Result<Vec<Duration>> {
     let deadline = Instant::now() + PHASE_LIMIT;
     let results: Vec<anyhow::Result<Duration>> = stream::iter(requests)
         .map(|(url, body, expected)| async move {
@@ -73,7 +117,10 @@ async fn phase_quiet(client: &reqwest::Client, requests: Vec<Request>, concurren
             let response = client.post(&url).json(&body).send().await?;
             let status = response.status().as_u16();
             response.bytes().await?;
-            anyhow::ensure!(status == expected, "{url}: expected {expected}, got {status}");
+            anyhow::ensure!(
+                status == expected,
+                "{url}: expected {expected}, got {status}"
+            );
             Ok(started.elapsed())
         })
         .buffer_unordered(concurrency)

@@ -18,7 +18,10 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
         samples.push(started.elapsed());
     }
     let single = stats::median(&mut samples.clone());
-    println!("argon2id hash, one at a time: {}", stats::summary(&mut samples));
+    println!(
+        "argon2id hash, one at a time: {}",
+        stats::summary(&mut samples)
+    );
     let started = Instant::now();
     let jobs = (0..n).map(|_| {
         let hasher = hasher.clone();

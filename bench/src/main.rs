@@ -12,11 +12,14 @@ mod stats;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let number = |i: usize, default: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let number =
+        |i: usize, default: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(default);
     match args.first().map(String::as_str) {
         Some("hash") => hash::run(number(1, 40)).await,
         Some("auth") => {
-            let url = args.get(1).ok_or_else(|| anyhow::anyhow!("usage: auth URL [N] [CONCURRENCY]"))?;
+            let url = args
+                .get(1)
+                .ok_or_else(|| anyhow::anyhow!("usage: auth URL [N] [CONCURRENCY]"))?;
             auth::run(url, number(2, 400), number(3, 16)).await
         }
         _ => anyhow::bail!("usage: gatehouse-bench hash [N] | auth URL [N] [CONCURRENCY]"),
