@@ -20,7 +20,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub signing_key: SigningKey,
     pub db: mongodb::Database,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 /// The MongoDB the tests use: `MONGODB_URI` (the test script starts a
@@ -83,7 +84,7 @@ pub async fn spawn_app_on(uri: &str, database: &str, overrides: &[(&str, &str)])
     let address = format!("http://127.0.0.1:{}", app.http_port());
     let grpc_port = app.grpc_port();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async {
+    let server = tokio::spawn(app.run_until_stopped(async {
         let _ = rx.await;
     }));
     let client = mongodb::Client::with_uri_str(uri).await.unwrap();
@@ -96,7 +97,8 @@ pub async fn spawn_app_on(uri: &str, database: &str, overrides: &[(&str, &str)])
             .unwrap(),
         signing_key,
         db: client.database(&database),
-        _shutdown: tx,
+        shutdown: Some(tx),
+        server: Some(server),
     }
 }
 
@@ -114,6 +116,17 @@ pub fn new_user() -> Value {
 }
 
 impl TestApp {
+    /// Signals a graceful shutdown and waits for the service to stop.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await?,
+            None => Ok(()),
+        }
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.address))

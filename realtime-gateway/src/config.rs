@@ -1,0 +1,319 @@
+//! Gateway configuration: one [`Settings`] struct read from environment
+//! variables at start. Every value is parsed and validated once; a bad value
+//! fails start-up with an error naming its variable. [`HELP`] lists them all.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// `--help` text: every variable, its default and its meaning.
+pub const HELP: &str = "\
+realtime-gateway: authenticated socket.io gateway of Gatehouse
+
+USAGE:
+    realtime-gateway               run the gateway
+    realtime-gateway healthcheck   GET /healthz on GATEWAY_ADDR; exit 0 on 200, else 1
+    realtime-gateway --help        print this text
+
+ENVIRONMENT (default in brackets):
+    GATEWAY_ADDR              [127.0.0.1:3000] socket.io + HTTP listen address; port 0 picks a free port
+    AUTH_GRPC_URL             [http://127.0.0.1:50051] auth-service gRPC endpoint (CheckSession, WatchRevocations)
+    AUTH_JWKS_URL             [http://127.0.0.1:8080/.well-known/jwks.json] public keys of the access tokens
+    REDIS_URL                 [unset = single node, in memory] Redis >= 7 shared by replicas; RESP3 is
+                              required, `?protocol=resp3` is appended when the URL has no protocol
+    JWT_ISSUER                [gatehouse] required `iss` of access tokens
+    JWT_AUDIENCE              [gatehouse] required `aud` of access tokens
+    CORS_ORIGINS              [unset = same origin only] comma-separated origins, or `*` for any
+    MAX_CONNECTIONS_PER_USER  [10] live sockets per user (cluster-wide with Redis)
+    MAX_EVENT_BYTES           [16384] largest event payload (JSON bytes); larger events are refused
+    EVENT_RATE_PER_SEC        [20] sustained events per second per socket (token bucket refill)
+    EVENT_BURST               [40] token bucket size: events allowed in a burst
+    SESSION_CACHE_TTL         [5s] how long an ACTIVE CheckSession answer is reused
+    AUTH_EXPIRING_LEAD        [60s] how long before token expiry `auth:expiring` is emitted
+    GATEWAY_DRAIN_PERIOD      [10s] on SIGTERM, sockets are disconnected in batches over this period
+    LOG_FORMAT                [pretty] `pretty` or `json` (json goes to stdout)
+    RUST_LOG                  [info] tracing filter; wins over the default
+
+Durations are written like `500ms`, `5s`, `15m`.
+";
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    Pretty,
+    /// One JSON object per line on stdout, for containers.
+    Json,
+}
+
+/// Which browser origins may open a socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No CORS headers: only the gateway's own origin.
+    SameOrigin,
+    /// Any origin (`*`).
+    Any,
+    /// Exactly these origins.
+    List(Vec<String>),
+}
+
+/// Every setting of the gateway, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `GATEWAY_ADDR`.
+    pub addr: SocketAddr,
+    /// `AUTH_GRPC_URL`.
+    pub auth_grpc_url: String,
+    /// `AUTH_JWKS_URL`.
+    pub auth_jwks_url: String,
+    /// `REDIS_URL` (with `protocol=resp3` ensured), `None` for a single node.
+    pub redis_url: Option<String>,
+    /// `JWT_ISSUER`.
+    pub jwt_issuer: String,
+    /// `JWT_AUDIENCE`.
+    pub jwt_audience: String,
+    /// `CORS_ORIGINS`.
+    pub cors_origins: CorsOrigins,
+    /// `MAX_CONNECTIONS_PER_USER` (at least 1).
+    pub max_connections_per_user: usize,
+    /// `MAX_EVENT_BYTES` (at least 256).
+    pub max_event_bytes: usize,
+    /// `EVENT_RATE_PER_SEC` (> 0).
+    pub event_rate_per_sec: f64,
+    /// `EVENT_BURST` (at least 1).
+    pub event_burst: u32,
+    /// `SESSION_CACHE_TTL`.
+    pub session_cache_ttl: Duration,
+    /// `AUTH_EXPIRING_LEAD`.
+    pub auth_expiring_lead: Duration,
+    /// `GATEWAY_DRAIN_PERIOD`.
+    pub drain_period: Duration,
+    /// `LOG_FORMAT`.
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    /// The documented defaults.
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            auth_grpc_url: "http://127.0.0.1:50051".into(),
+            auth_jwks_url: "http://127.0.0.1:8080/.well-known/jwks.json".into(),
+            redis_url: None,
+            jwt_issuer: "gatehouse".into(),
+            jwt_audience: "gatehouse".into(),
+            cors_origins: CorsOrigins::SameOrigin,
+            max_connections_per_user: 10,
+            max_event_bytes: 16 * 1024,
+            event_rate_per_sec: 20.0,
+            event_burst: 40,
+            session_cache_ttl: Duration::from_secs(5),
+            auth_expiring_lead: Duration::from_secs(60),
+            drain_period: Duration::from_secs(10),
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// A configuration value that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {var}={value:?}: {reason}")]
+pub struct ConfigError {
+    /// The environment variable.
+    pub var: &'static str,
+    /// The value given.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (a variable name → its value), so
+    /// tests can configure the gateway without touching the environment.
+    /// Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let d = Self::default();
+        Ok(Self {
+            addr: parse_or(&get, "GATEWAY_ADDR", d.addr, |v| v.parse().map_err(str_err))?,
+            auth_grpc_url: parse_or(&get, "AUTH_GRPC_URL", d.auth_grpc_url, http_url)?,
+            auth_jwks_url: parse_or(&get, "AUTH_JWKS_URL", d.auth_jwks_url, http_url)?,
+            redis_url: get("REDIS_URL")
+                .map(|v| redis_url(&v).map_err(|r| bad("REDIS_URL", &v, r)))
+                .transpose()?,
+            jwt_issuer: get("JWT_ISSUER").unwrap_or(d.jwt_issuer),
+            jwt_audience: get("JWT_AUDIENCE").unwrap_or(d.jwt_audience),
+            cors_origins: parse_or(&get, "CORS_ORIGINS", d.cors_origins, cors)?,
+            max_connections_per_user: parse_or(
+                &get,
+                "MAX_CONNECTIONS_PER_USER",
+                d.max_connections_per_user,
+                |v| at_least(v, 1),
+            )?,
+            max_event_bytes: parse_or(&get, "MAX_EVENT_BYTES", d.max_event_bytes, |v| {
+                at_least(v, 256)
+            })?,
+            event_rate_per_sec: parse_or(&get, "EVENT_RATE_PER_SEC", d.event_rate_per_sec, |v| {
+                match v.parse::<f64>() {
+                    Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+                    _ => Err("expected a positive number".into()),
+                }
+            })?,
+            event_burst: parse_or(&get, "EVENT_BURST", d.event_burst, |v| {
+                at_least(v, 1).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+            })?,
+            session_cache_ttl: parse_or(&get, "SESSION_CACHE_TTL", d.session_cache_ttl, duration)?,
+            auth_expiring_lead: parse_or(
+                &get,
+                "AUTH_EXPIRING_LEAD",
+                d.auth_expiring_lead,
+                duration,
+            )?,
+            drain_period: parse_or(&get, "GATEWAY_DRAIN_PERIOD", d.drain_period, duration)?,
+            log_format: parse_or(&get, "LOG_FORMAT", d.log_format, |v| {
+                match v.to_ascii_lowercase().as_str() {
+                    "pretty" => Ok(LogFormat::Pretty),
+                    "json" => Ok(LogFormat::Json),
+                    _ => Err("expected `pretty` or `json`".into()),
+                }
+            })?,
+        })
+    }
+}
+
+fn parse_or<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: T,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) => parse(v.trim()).map_err(|reason| bad(var, &v, reason)),
+    }
+}
+
+fn bad(var: &'static str, value: &str, reason: String) -> ConfigError {
+    ConfigError {
+        var,
+        value: value.to_owned(),
+        reason,
+    }
+}
+
+fn str_err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn at_least(v: &str, min: usize) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(format!("expected an integer >= {min}")),
+    }
+}
+
+fn duration(v: &str) -> Result<Duration, String> {
+    humantime::parse_duration(v).map_err(str_err)
+}
+
+fn http_url(v: &str) -> Result<String, String> {
+    if v.starts_with("http://") || v.starts_with("https://") {
+        Ok(v.to_owned())
+    } else {
+        Err("expected an http:// or https:// URL".into())
+    }
+}
+
+/// socketioxide-redis speaks RESP3 only: make sure the URL asks for it.
+fn redis_url(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
+        return Err("expected a redis:// or rediss:// URL".into());
+    }
+    if v.to_ascii_lowercase().contains("protocol=") {
+        return Ok(v.to_owned());
+    }
+    let sep = if v.contains('?') { '&' } else { '?' };
+    Ok(format!("{v}{sep}protocol=resp3"))
+}
+
+fn cors(v: &str) -> Result<CorsOrigins, String> {
+    if v == "*" {
+        return Ok(CorsOrigins::Any);
+    }
+    let list: Vec<String> = v
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if list
+        .iter()
+        .any(|o| !(o.starts_with("http://") || o.starts_with("https://")))
+    {
+        return Err("expected `*` or a comma-separated list of http(s) origins".into());
+    }
+    Ok(CorsOrigins::List(list))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|n| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.max_connections_per_user, 10);
+        assert_eq!(s.cors_origins, CorsOrigins::SameOrigin);
+        assert!(s.redis_url.is_none());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = with(&[("SESSION_CACHE_TTL", "soon")]).unwrap_err();
+        assert_eq!(err.var, "SESSION_CACHE_TTL");
+        assert!(err.to_string().contains("SESSION_CACHE_TTL"));
+        assert_eq!(
+            with(&[("MAX_CONNECTIONS_PER_USER", "0")]).unwrap_err().var,
+            "MAX_CONNECTIONS_PER_USER"
+        );
+        assert_eq!(
+            with(&[("GATEWAY_ADDR", "nowhere")]).unwrap_err().var,
+            "GATEWAY_ADDR"
+        );
+    }
+
+    #[test]
+    fn durations_ports_and_redis_urls_parse() {
+        let s = with(&[
+            ("GATEWAY_ADDR", "0.0.0.0:0"),
+            ("AUTH_EXPIRING_LEAD", "15m"),
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("CORS_ORIGINS", "http://a.test, https://b.test"),
+        ])
+        .unwrap();
+        assert_eq!(s.addr.port(), 0);
+        assert_eq!(s.auth_expiring_lead, Duration::from_secs(900));
+        assert_eq!(
+            s.redis_url.as_deref(),
+            Some("redis://127.0.0.1:6379?protocol=resp3")
+        );
+        assert_eq!(
+            s.cors_origins,
+            CorsOrigins::List(vec!["http://a.test".into(), "https://b.test".into()])
+        );
+    }
+}

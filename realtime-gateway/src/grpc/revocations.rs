@@ -1,0 +1,166 @@
+//! Follows `WatchRevocations` for the life of the gateway and closes the
+//! sockets of revoked sessions.
+//!
+//! The first subscription asks from position 0: the auth-service replays the
+//! revocations it still retains. Disconnecting sockets of already-revoked
+//! sessions is harmless, and it fills the local revoked-set so a stolen,
+//! still-valid token of such a session cannot open a socket. After a broken
+//! stream the watcher resubscribes with exponential backoff (capped at
+//! [`MAX_BACKOFF`]) from the last position seen, so nothing is missed.
+//!
+//! Every replica runs its own watcher and disconnects only its **local**
+//! sockets: together the replicas cover every socket without any
+//! cross-node traffic through the Redis adapter.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use proto::auth::v1::user_directory_client::UserDirectoryClient;
+use proto::auth::v1::{Revocation, WatchRevocationsRequest};
+use tonic::transport::Channel;
+
+use super::SessionChecker;
+
+/// Longest wait between two subscription attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Called for each revocation, after the session cache was updated.
+pub type OnRevoke = Arc<dyn Fn(&Revocation) + Send + Sync>;
+
+/// The background subscriber.
+pub struct RevocationWatcher {
+    client: UserDirectoryClient<Channel>,
+    sessions: SessionChecker,
+    on_revoke: OnRevoke,
+    connected: Arc<AtomicBool>,
+    position: u64,
+}
+
+impl RevocationWatcher {
+    /// A watcher that reports its stream state in `connected` (readiness).
+    pub fn new(
+        channel: Channel,
+        sessions: SessionChecker,
+        on_revoke: OnRevoke,
+        connected: Arc<AtomicBool>,
+    ) -> Self {
+        Self {
+            client: UserDirectoryClient::new(channel),
+            sessions,
+            on_revoke,
+            connected,
+            position: 0,
+        }
+    }
+
+    /// Subscribes and resubscribes forever (until the task is aborted).
+    pub async fn run(mut self) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.follow().await {
+                Ok(()) => tracing::warn!("revocation stream ended; resubscribing"),
+                Err(status) => tracing::warn!(
+                    code = ?status.code(),
+                    retry_in = ?backoff,
+                    "revocation stream unavailable"
+                ),
+            }
+            self.connected.store(false, Ordering::Release);
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+            if self.position > 0 {
+                // Made progress at least once: start the next backoff low.
+                backoff = backoff.min(Duration::from_millis(400));
+            }
+        }
+    }
+
+    async fn follow(&mut self) -> Result<(), tonic::Status> {
+        let req = WatchRevocationsRequest {
+            from: self.position,
+        };
+        let mut stream = self.client.watch_revocations(req).await?.into_inner();
+        self.connected.store(true, Ordering::Release);
+        tracing::info!(from = self.position, "following revocations");
+        while let Some(rev) = stream.message().await? {
+            self.apply(&rev);
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, rev: &Revocation) {
+        self.position = self.position.max(rev.position);
+        tracing::info!(
+            user_id = rev.user_id,
+            all_sessions = rev.session_id.is_empty(),
+            position = rev.position,
+            "revocation"
+        );
+        self.sessions.revoke(&rev.user_id, &rev.session_id);
+        (self.on_revoke)(rev);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grpc::fake::spawn_fake;
+    use std::sync::Mutex;
+
+    #[tokio::test]
+    async fn revocations_are_applied_and_resumed_from_the_last_position() {
+        let (fake, channel) = spawn_fake().await;
+        let sessions = SessionChecker::new(channel.clone(), Duration::from_secs(60));
+        sessions.check("u1", "s1").await.unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let on_revoke: OnRevoke = Arc::new(move |r| s.lock().unwrap().push(r.session_id.clone()));
+        let connected = Arc::new(AtomicBool::new(false));
+        let watcher =
+            RevocationWatcher::new(channel, sessions.clone(), on_revoke, connected.clone());
+        let task = tokio::spawn(watcher.run());
+
+        let tx = wait_for_subscription(&fake, 1).await;
+        for _ in 0..50 {
+            if connected.load(Ordering::Acquire) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(connected.load(Ordering::Acquire));
+        let rev = Revocation {
+            user_id: "u1".into(),
+            session_id: "s1".into(),
+            position: 7,
+            ..Default::default()
+        };
+        tx.send(Ok(rev)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(*seen.lock().unwrap(), vec!["s1".to_string()]);
+        assert_eq!(
+            sessions.check("u1", "s1").await,
+            Err(crate::error::AuthError::SessionRevoked)
+        );
+
+        drop(tx); // the server ends the stream
+        *fake.revocations.lock().unwrap() = None;
+        wait_for_subscription(&fake, 2).await;
+        assert_eq!(*fake.watch_from.lock().unwrap(), vec![0, 7]);
+        task.abort();
+    }
+
+    async fn wait_for_subscription(
+        fake: &crate::grpc::fake::Fake,
+        n: usize,
+    ) -> tokio::sync::mpsc::Sender<Result<Revocation, tonic::Status>> {
+        for _ in 0..100 {
+            let subscribed = fake.watch_from.lock().unwrap().len() >= n;
+            if subscribed && let Some(tx) = fake.revocations.lock().unwrap().clone() {
+                return tx;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no subscription #{n}");
+    }
+}

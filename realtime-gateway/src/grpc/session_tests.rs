@@ -1,0 +1,107 @@
+use std::sync::atomic::Ordering;
+
+use super::*;
+use crate::grpc::fake::spawn_fake;
+
+#[tokio::test]
+async fn concurrent_checks_of_one_session_make_one_call() {
+    let (fake, channel) = spawn_fake().await;
+    *fake.delay.lock().unwrap() = Duration::from_millis(200);
+    let checker = SessionChecker::new(channel, Duration::from_secs(5));
+    let results = futures::future::join_all((0..20).map(|_| {
+        let c = checker.clone();
+        async move { c.check("u1", "s1").await }
+    }))
+    .await;
+    assert!(results.iter().all(|r| r.as_deref() == Ok("alice")));
+    assert_eq!(fake.calls(), 1);
+    // Another session of the same user is a different question.
+    checker.check("u1", "s2").await.unwrap();
+    assert_eq!(fake.calls(), 2);
+}
+
+#[tokio::test]
+async fn active_answers_are_cached_for_the_ttl_only() {
+    let (fake, channel) = spawn_fake().await;
+    let checker = SessionChecker::new(channel, Duration::from_millis(300));
+    checker.check("u1", "s1").await.unwrap();
+    checker.check("u1", "s1").await.unwrap();
+    assert_eq!(fake.calls(), 1);
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    checker.check("u1", "s1").await.unwrap();
+    assert_eq!(fake.calls(), 2);
+}
+
+#[tokio::test]
+async fn negative_answers_and_failures_are_never_cached() {
+    let (fake, channel) = spawn_fake().await;
+    let checker = SessionChecker::new(channel, Duration::from_secs(5));
+    fake.set_status(SessionStatus::SessionRevoked);
+    assert_eq!(
+        checker.check("u1", "s1").await,
+        Err(AuthError::SessionRevoked)
+    );
+    assert_eq!(
+        checker.check("u1", "s1").await,
+        Err(AuthError::SessionRevoked)
+    );
+    assert_eq!(fake.calls(), 2);
+
+    fake.set_status(SessionStatus::Disabled);
+    assert_eq!(checker.check("u1", "s1").await, Err(AuthError::UnknownUser));
+    fake.set_status(SessionStatus::UnknownUser);
+    assert_eq!(checker.check("u1", "s1").await, Err(AuthError::UnknownUser));
+
+    fake.fail.store(true, Ordering::SeqCst);
+    assert_eq!(checker.check("u1", "s1").await, Err(AuthError::Unavailable));
+    fake.fail.store(false, Ordering::SeqCst);
+    fake.set_status(SessionStatus::Active);
+    assert_eq!(checker.check("u1", "s1").await.as_deref(), Ok("alice"));
+    assert_eq!(fake.calls(), 6);
+}
+
+#[tokio::test]
+async fn a_slow_auth_service_is_unavailable_after_the_deadline() {
+    let (fake, channel) = spawn_fake().await;
+    *fake.delay.lock().unwrap() = Duration::from_secs(3);
+    let checker = SessionChecker::new(channel, Duration::from_secs(5));
+    let started = std::time::Instant::now();
+    assert_eq!(checker.check("u1", "s1").await, Err(AuthError::Unavailable));
+    assert!(started.elapsed() < Duration::from_millis(1800));
+}
+
+#[tokio::test]
+async fn an_unreachable_auth_service_is_unavailable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let channel = crate::grpc::lazy_channel(&format!("http://{addr}")).unwrap();
+    let checker = SessionChecker::new(channel, Duration::from_secs(5));
+    assert_eq!(checker.check("u1", "s1").await, Err(AuthError::Unavailable));
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_refused_even_while_cached_active() {
+    let (fake, channel) = spawn_fake().await;
+    let checker = SessionChecker::new(channel, Duration::from_secs(60));
+    checker.check("u1", "s1").await.unwrap();
+    checker.revoke("u1", "s1");
+    assert_eq!(
+        checker.check("u1", "s1").await,
+        Err(AuthError::SessionRevoked)
+    );
+    assert_eq!(
+        fake.calls(),
+        1,
+        "the local revoked-set answers without a call"
+    );
+
+    checker.check("u1", "s2").await.unwrap();
+    checker.revoke("u1", "");
+    checker.check("u1", "s2").await.unwrap();
+    assert_eq!(
+        fake.calls(),
+        3,
+        "a user-wide revocation drops the cached answer"
+    );
+}

@@ -1,0 +1,25 @@
+//! Gatehouse realtime-gateway: a socket.io server (axum + socketioxide) that
+//! authenticates every handshake with an access token, keeps each socket's
+//! session honest for its whole life, and scales out through Redis.
+//!
+//! Crate map:
+//! - [`config`]: `Settings` from environment variables, `--help` text.
+//! - [`telemetry`]: tracing subscriber (pretty / JSON).
+//! - [`startup`]: `Application` — binds, wires, runs, drains.
+//! - [`health`]: `/healthz`, `/readyz`, the `healthcheck` subcommand.
+//! - [`state`]: the state shared by handlers.
+//! - [`error`]: `AuthError`, `ConnectError` and their client codes.
+//! - [`token`]: JWKS cache and JWT verification (local, no network per token).
+//! - [`grpc`]: `CheckSession` (collapsed, cached) and the revocation watcher.
+//! - [`socket`]: handshake middleware, event handlers, room policy, limits,
+//!   token lifetime, drain.
+
+pub mod config;
+pub mod error;
+pub mod grpc;
+pub mod health;
+pub mod socket;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod token;

@@ -1,0 +1,124 @@
+//! The handshake: a namespace connect middleware that turns `auth: {token}`
+//! into a [`Principal`] or refuses with one stable `connect_error` code, and
+//! the connect handler that wires the accepted socket.
+//!
+//! Order: draining → `auth_unavailable`; token shape → `invalid_token`;
+//! local JWT checks; `CheckSession`; per-user limit; then the principal is
+//! stored in the socket's extensions and the socket joins `user:<id>`.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use shared_types::ConnectErrorCode;
+use shared_types::socket::AuthExpiring;
+use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{SocketRef, State, TryData};
+use tracing::Instrument;
+
+use super::lifetime::{TimerEvent, run_expiry_timer};
+use super::limits::Reservation;
+use super::principal::{LiveSession, Principal, user_room};
+use super::rate::EventGuard;
+use crate::error::ConnectError;
+use crate::state::AppState;
+
+/// Connect middleware: authenticates the handshake.
+pub async fn authenticate<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<AppState>,
+    TryData(auth): TryData<Value>,
+) -> Result<(), ConnectError> {
+    let span = tracing::info_span!("handshake", socket_id = %s.id, user_id = tracing::field::Empty);
+    async move {
+        let result = admit(&s, &io, &state, auth.ok()).await;
+        match &result {
+            Ok(()) => tracing::info!("socket authenticated"),
+            Err(e) => tracing::info!(code = %e, "handshake refused"),
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+async fn admit<A: Adapter>(
+    s: &SocketRef<A>,
+    io: &SocketIo<A>,
+    state: &AppState,
+    auth: Option<Value>,
+) -> Result<(), ConnectError> {
+    if state.is_draining() {
+        return Err(ConnectError(ConnectErrorCode::AuthUnavailable));
+    }
+    let token = auth
+        .as_ref()
+        .and_then(|a| a.get("token"))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or(ConnectError(ConnectErrorCode::InvalidToken))?;
+    let claims = state.verifier.verify(token).await?;
+    tracing::Span::current().record("user_id", claims.sub.as_str());
+    state.sessions.check(&claims.sub, &claims.sid).await?;
+    let room = user_room(&claims.sub);
+    let live = async { io.to(room.clone()).fetch_sockets().await.map(|v| v.len()) };
+    let reservation = state.limiter.reserve(&claims.sub, live).await?;
+    let principal = Principal {
+        username: claims.username,
+        user_id: claims.sub,
+        session_id: claims.sid,
+        expires_at: claims.exp,
+    };
+    s.extensions.insert(Arc::new(reservation));
+    s.extensions.insert(LiveSession::new(principal.expires_at));
+    s.extensions.insert(Arc::new(EventGuard::new(
+        state.max_event_bytes,
+        state.event_burst,
+        state.event_rate_per_sec,
+    )));
+    s.extensions.insert(principal);
+    s.join(room);
+    Ok(())
+}
+
+/// Connect handler: the socket is now counted by the adapter, so its
+/// reservation is released; registers the event handlers and starts the
+/// expiry timer.
+pub async fn on_connect<A: Adapter>(s: SocketRef<A>, State(state): State<AppState>) {
+    drop(s.extensions.remove::<Arc<Reservation>>());
+    let Some(live) = s.extensions.get::<Arc<LiveSession>>() else {
+        // Unreachable: the middleware always sets it. Refuse to serve blind.
+        let _ = s.disconnect();
+        return;
+    };
+    super::events::register(&s);
+    let live_on_close = live.clone();
+    s.on_disconnect(async move || live_on_close.cancel.cancel());
+
+    let socket = s.clone();
+    let user_id = s
+        .extensions
+        .get::<Principal>()
+        .map(|p| p.user_id)
+        .unwrap_or_default();
+    let span = tracing::info_span!("session_timer", socket_id = %s.id, user_id);
+    tokio::spawn(
+        run_expiry_timer(
+            live.expiry.subscribe(),
+            state.auth_expiring_lead,
+            live.cancel.clone(),
+            move |event| match event {
+                TimerEvent::Expiring(expires_at) => {
+                    tracing::debug!(expires_at, "emitting auth:expiring");
+                    let _ = socket.emit("auth:expiring", &AuthExpiring { expires_at });
+                }
+                TimerEvent::Expired => {
+                    tracing::info!("token expired un-refreshed; disconnecting");
+                    let _ = socket.clone().disconnect();
+                }
+            },
+        )
+        .instrument(span),
+    );
+}

@@ -1,0 +1,247 @@
+//! Event handlers of an authenticated socket: `whoami`, `room:join`,
+//! `room:leave`, `message`, `auth:refresh`, and a fallback that answers
+//! unknown events with `invalid_payload`.
+//!
+//! Every handler first passes the socket's [`EventGuard`] (rate, then size),
+//! validates its payload itself (never `Data<T>`, which would drop a bad
+//! event silently), and answers through the ack when one was requested.
+//! `message` is broadcast to the whole room **including the sender**, so all
+//! of a user's devices see the same stream; the sender identity comes from
+//! the [`Principal`], any `from` in the payload is ignored.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use shared_types::socket::{
+    Ack, AuthRefresh, ChatMessage, EventErrorCode, MessageRequest, OkAck, RefreshAck, RoomAck,
+    RoomRequest, WhoAmI,
+};
+use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
+use tracing::Instrument;
+
+use super::lifetime::now_unix_ms;
+use super::principal::{LiveSession, Principal};
+use super::rate::{Admission, EventGuard};
+use super::rooms;
+use crate::state::AppState;
+
+/// Longest `message` body, in characters.
+pub const MAX_BODY_CHARS: usize = 4096;
+
+/// Registers every handler on `s`.
+pub fn register<A: Adapter>(s: &SocketRef<A>) {
+    s.on("whoami", whoami::<A>);
+    s.on("room:join", room_join::<A>);
+    s.on("room:leave", room_leave::<A>);
+    s.on("message", message::<A>);
+    s.on("auth:refresh", refresh::<A>);
+    s.on_fallback(fallback::<A>);
+}
+
+type Reply<T> = Result<T, EventErrorCode>;
+
+fn send_ack<A: Adapter, T: Serialize>(ack: AckSender<A>, reply: Reply<T>) {
+    let body = match reply {
+        Ok(v) => Ack::Ok(v),
+        Err(error) => Ack::Err { error },
+    };
+    // Fails only when no ack was requested or the socket is gone.
+    let _ = ack.send(&body);
+}
+
+/// Runs `body` inside a span for this event, after admission control.
+async fn handle<A, T, F>(
+    s: &SocketRef<A>,
+    event: &str,
+    p: &Principal,
+    payload: &Value,
+    ack: AckSender<A>,
+    body: F,
+) where
+    A: Adapter,
+    T: Serialize,
+    F: Future<Output = Reply<T>>,
+{
+    let span = tracing::info_span!("socket_event", event, user_id = %p.user_id, socket_id = %s.id);
+    async move {
+        let admission = s
+            .extensions
+            .get::<Arc<EventGuard>>()
+            .map_or(Admission::Refuse(EventErrorCode::RateLimited), |g| {
+                g.admit(payload)
+            });
+        match admission {
+            Admission::Accept => {
+                let reply = body.await;
+                if let Err(code) = &reply {
+                    tracing::debug!(?code, "event refused");
+                }
+                send_ack(ack, reply);
+            }
+            Admission::Refuse(code) => {
+                tracing::debug!(?code, "event refused by admission control");
+                send_ack::<A, ()>(ack, Err(code));
+            }
+            Admission::Disconnect => {
+                tracing::warn!("sustained rate-limit abuse; disconnecting");
+                send_ack::<A, ()>(ack, Err(EventErrorCode::RateLimited));
+                let _ = s.clone().disconnect();
+            }
+        }
+    }
+    .instrument(span)
+    .await;
+}
+
+fn parse<T: DeserializeOwned>(payload: &Value) -> Reply<T> {
+    serde_json::from_value(payload.clone()).map_err(|_| EventErrorCode::InvalidPayload)
+}
+
+fn payload_of<E>(data: Result<Value, E>) -> Value {
+    data.unwrap_or(Value::Null)
+}
+
+async fn whoami<A: Adapter>(
+    s: SocketRef<A>,
+    Extension(p): Extension<Principal>,
+    TryData(data): TryData<Value>,
+    ack: AckSender<A>,
+) {
+    let payload = payload_of(data);
+    let me = WhoAmI {
+        id: p.user_id.clone(),
+        username: p.username.clone(),
+    };
+    handle(&s, "whoami", &p, &payload, ack, async { Ok(me) }).await;
+}
+
+async fn room_join<A: Adapter>(
+    s: SocketRef<A>,
+    Extension(p): Extension<Principal>,
+    TryData(data): TryData<Value>,
+    ack: AckSender<A>,
+) {
+    let payload = payload_of(data);
+    let body = async {
+        let req: RoomRequest = parse(&payload)?;
+        rooms::may_join(&req.room, &p.user_id)?;
+        s.join(req.room.clone());
+        tracing::debug!(room = req.room, "joined");
+        Ok(RoomAck {
+            ok: true,
+            room: req.room,
+        })
+    };
+    handle(&s, "room:join", &p, &payload, ack, body).await;
+}
+
+async fn room_leave<A: Adapter>(
+    s: SocketRef<A>,
+    Extension(p): Extension<Principal>,
+    TryData(data): TryData<Value>,
+    ack: AckSender<A>,
+) {
+    let payload = payload_of(data);
+    let body = async {
+        let req: RoomRequest = parse(&payload)?;
+        rooms::may_leave(&req.room, &p.user_id)?;
+        s.leave(req.room.clone());
+        Ok(RoomAck {
+            ok: true,
+            room: req.room,
+        })
+    };
+    handle(&s, "room:leave", &p, &payload, ack, body).await;
+}
+
+async fn message<A: Adapter>(
+    s: SocketRef<A>,
+    io: SocketIo<A>,
+    Extension(p): Extension<Principal>,
+    TryData(data): TryData<Value>,
+    ack: AckSender<A>,
+) {
+    let payload = payload_of(data);
+    let body = async {
+        let req: MessageRequest = parse(&payload)?;
+        let chars = req.body.chars().count();
+        if chars == 0 || chars > MAX_BODY_CHARS {
+            return Err(EventErrorCode::InvalidPayload);
+        }
+        if !s.rooms().iter().any(|r| *r == req.room) {
+            return Err(EventErrorCode::NotInRoom);
+        }
+        let msg = ChatMessage {
+            from: WhoAmI {
+                id: p.user_id.clone(),
+                username: p.username.clone(),
+            },
+            room: req.room.clone(),
+            body: req.body,
+            at: now_unix_ms(),
+        };
+        if let Err(e) = io.to(req.room).emit("message", &msg).await {
+            // Local delivery is done by now; a failure is a remote adapter one.
+            tracing::warn!(error = %e, "broadcast failed");
+        }
+        Ok(OkAck { ok: true })
+    };
+    handle(&s, "message", &p, &payload, ack, body).await;
+}
+
+async fn refresh<A: Adapter>(
+    s: SocketRef<A>,
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Extension(live): Extension<Arc<LiveSession>>,
+    TryData(data): TryData<Value>,
+    ack: AckSender<A>,
+) {
+    let payload = payload_of(data);
+    let body = async {
+        let req: AuthRefresh = parse(&payload)?;
+        let claims = state
+            .verifier
+            .verify(&req.token)
+            .await
+            .map_err(|e| e.event_code())?;
+        if claims.sub != p.user_id || claims.sid != p.session_id {
+            return Err(EventErrorCode::InvalidToken);
+        }
+        state
+            .sessions
+            .check(&claims.sub, &claims.sid)
+            .await
+            .map_err(|e| e.event_code())?;
+        s.extensions.insert(Principal {
+            expires_at: claims.exp,
+            ..p.clone()
+        });
+        live.expiry.send_replace(claims.exp);
+        tracing::info!(expires_at = claims.exp, "session refreshed");
+        Ok(RefreshAck {
+            ok: true,
+            expires_at: claims.exp,
+        })
+    };
+    handle(&s, "auth:refresh", &p, &payload, ack, body).await;
+}
+
+async fn fallback<A: Adapter>(
+    s: SocketRef<A>,
+    Event(event): Event,
+    Extension(p): Extension<Principal>,
+    TryData(data): TryData<Value>,
+    ack: AckSender<A>,
+) {
+    let payload = payload_of(data);
+    tracing::debug!(event, "unknown event");
+    handle::<A, (), _>(&s, "unknown", &p, &payload, ack, async {
+        Err(EventErrorCode::InvalidPayload)
+    })
+    .await;
+}

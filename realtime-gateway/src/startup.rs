@@ -1,0 +1,247 @@
+//! Wiring and lifecycle: [`Application::build`] binds the listener (port 0
+//! is fine), builds the socket.io server on the in-memory or the Redis
+//! adapter, and starts the background tasks (JWKS loader, revocation
+//! watcher); [`Application::run_until_stopped`] serves until the shutdown
+//! future resolves, then drains: handshakes are refused with
+//! `auth_unavailable`, `/readyz` turns 503, local sockets are disconnected in
+//! batches over `GATEWAY_DRAIN_PERIOD`, and the server stops.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::{HeaderValue, Method};
+use socketioxide::SocketIo;
+use socketioxide::handler::ConnectHandler;
+use socketioxide_redis::drivers::redis::redis_client;
+use socketioxide_redis::{RedisAdapter, RedisAdapterCtr};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use crate::config::{CorsOrigins, Settings};
+use crate::grpc::revocations::OnRevoke;
+use crate::grpc::{RevocationWatcher, SessionChecker, lazy_channel};
+use crate::socket::control::{LocalSockets, drain};
+use crate::socket::limits::ConnectionLimiter;
+use crate::socket::{authenticate, on_connect};
+use crate::state::{AppState, GatewayState};
+use crate::token::{JwksCache, TokenVerifier, jwks};
+
+/// Engine-level payload cap above `MAX_EVENT_BYTES`, for packet framing: an
+/// event between the two limits is acked `payload_too_large`, a bigger
+/// packet closes the connection.
+const FRAMING_ALLOWANCE: usize = 4096;
+/// How long the HTTP server may take to stop after the drain.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// A built, bound, not yet serving gateway.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: Router,
+    state: AppState,
+    sockets: Arc<dyn LocalSockets>,
+    drain_period: Duration,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds `settings.addr` and wires everything. Never waits for the
+    /// auth-service: keys and the gRPC stream are acquired in the background.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("binding GATEWAY_ADDR {}", settings.addr))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+
+        let channel = lazy_channel(&settings.auth_grpc_url)?;
+        let jwks = Arc::new(JwksCache::new(
+            settings.jwt_issuer.clone(),
+            jwks::http_source(settings.auth_jwks_url.clone())?,
+        ));
+        let state: AppState = Arc::new(GatewayState {
+            verifier: TokenVerifier::new(
+                jwks.clone(),
+                &settings.jwt_issuer,
+                &settings.jwt_audience,
+            ),
+            sessions: SessionChecker::new(channel.clone(), settings.session_cache_ttl),
+            limiter: ConnectionLimiter::new(settings.max_connections_per_user),
+            grpc_connected: Arc::new(AtomicBool::new(false)),
+            draining: AtomicBool::new(false),
+            max_event_bytes: settings.max_event_bytes,
+            event_burst: settings.event_burst,
+            event_rate_per_sec: settings.event_rate_per_sec,
+            auth_expiring_lead: settings.auth_expiring_lead,
+        });
+
+        let routes = crate::health::router(state.clone());
+        let (router, sockets) = socket_server(&settings, state.clone(), routes).await?;
+        let router = match cors_layer(&settings.cors_origins)? {
+            Some(cors) => router.layer(cors),
+            None => router,
+        };
+
+        let on_revoke: OnRevoke = {
+            let sockets = sockets.clone();
+            Arc::new(move |rev| {
+                let n = sockets.disconnect_session(&rev.user_id, &rev.session_id);
+                if n > 0 {
+                    tracing::info!(user_id = rev.user_id, sockets = n, "closed revoked sockets");
+                }
+            })
+        };
+        let watcher = RevocationWatcher::new(
+            channel,
+            state.sessions.clone(),
+            on_revoke,
+            state.grpc_connected.clone(),
+        );
+        let tasks = vec![tokio::spawn(jwks.run_loader()), tokio::spawn(watcher.run())];
+
+        tracing::info!(addr = %addr, "realtime-gateway listening");
+        Ok(Self {
+            listener,
+            addr,
+            router,
+            state,
+            sockets,
+            drain_period: settings.drain_period,
+            tasks,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (readiness, limits), for tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then drains and stops.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.await;
+            })
+            .into_future();
+        let mut server = tokio::spawn(server);
+        tokio::select! {
+            res = &mut server => {
+                self.tasks.iter().for_each(JoinHandle::abort);
+                return res.context("server task")?.context("serving HTTP");
+            }
+            () = shutdown => {}
+        }
+        tracing::info!("shutdown requested");
+        self.state.draining.store(true, Ordering::Release);
+        drain(self.sockets.as_ref(), self.drain_period).await;
+        let _ = stop_tx.send(());
+        self.tasks.iter().for_each(JoinHandle::abort);
+        match tokio::time::timeout(STOP_GRACE, &mut server).await {
+            Ok(res) => res.context("server task")?.context("serving HTTP")?,
+            Err(_) => {
+                tracing::warn!("connections still open after the grace period; stopping anyway");
+                server.abort();
+            }
+        }
+        tracing::info!("realtime-gateway stopped");
+        Ok(())
+    }
+}
+
+/// Builds the socket.io layer on the configured adapter and returns `routes`
+/// wrapped in it (the layer serves `/socket.io/`, the rest falls through)
+/// plus an adapter-independent handle on local sockets.
+async fn socket_server(
+    settings: &Settings,
+    state: AppState,
+    routes: Router,
+) -> anyhow::Result<(Router, Arc<dyn LocalSockets>)> {
+    let max_payload = settings.max_event_bytes + FRAMING_ALLOWANCE;
+    let builder = SocketIo::builder()
+        .with_state(state)
+        .max_payload(max_payload as u64)
+        .ws_max_message_size(max_payload)
+        .ws_max_frame_size(max_payload);
+    match &settings.redis_url {
+        None => {
+            let (layer, io) = builder.build_layer();
+            io.ns("/", on_connect.with(authenticate));
+            tracing::info!("single node: in-memory adapter");
+            Ok((routes.layer(layer), Arc::new(io)))
+        }
+        Some(url) => {
+            let client = redis_client::Client::open(url.as_str()).context("REDIS_URL")?;
+            let ctr = RedisAdapterCtr::new_with_redis(&client)
+                .await
+                .context("connecting to Redis (REDIS_URL)")?;
+            let (layer, io) = builder.with_adapter::<RedisAdapter<_>>(ctr).build_layer();
+            io.ns("/", on_connect.with(authenticate))
+                .await
+                .context("initialising the Redis adapter")?;
+            tracing::info!("cluster: Redis adapter");
+            Ok((routes.layer(layer), Arc::new(io)))
+        }
+    }
+}
+
+fn cors_layer(origins: &CorsOrigins) -> anyhow::Result<Option<CorsLayer>> {
+    let base = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(Any);
+    Ok(match origins {
+        CorsOrigins::SameOrigin => None,
+        CorsOrigins::Any => Some(base.allow_origin(Any)),
+        CorsOrigins::List(list) => {
+            let values = list
+                .iter()
+                .map(|o| {
+                    HeaderValue::from_str(o).with_context(|| format!("CORS_ORIGINS entry {o:?}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Some(base.allow_origin(AllowOrigin::list(values)))
+        }
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,327 @@
+//! Access-token verification rules (DESIGN "Tokens"): EdDSA only, header
+//! `typ` = `at+jwt`, key looked up by (`iss`, `kid`) in the JWKS cache —
+//! header `jku`/`jwk`/`x5u` are ignored, a token without `kid` is refused —
+//! and `iss`, `aud`, `exp`, `nbf`, `iat`, `sub`, `sid` required.
+//!
+//! Leeway is [`LEEWAY_SECS`] (5 s) for `exp`/`nbf`, to absorb clock skew
+//! between the auth-service and gateways. An expired token is
+//! `token_expired`; a token that cannot be checked because no key set was
+//! ever loaded is `auth_unavailable` (retryable); every other failure is
+//! `invalid_token`.
+
+use std::sync::Arc;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
+use shared_types::AccessClaims;
+use shared_types::claims::ACCESS_TOKEN_TYP;
+
+use super::JwksCache;
+use crate::error::AuthError;
+
+/// Clock-skew allowance for `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECS: u64 = 5;
+/// Longer tokens are refused before any parsing.
+const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Verifies access tokens against the cached JWKS of one issuer/audience.
+pub struct TokenVerifier {
+    jwks: Arc<JwksCache>,
+    validation: Validation,
+}
+
+#[derive(Deserialize)]
+struct Issuer {
+    iss: String,
+}
+
+impl TokenVerifier {
+    /// A verifier for tokens of `issuer` meant for `audience`.
+    pub fn new(jwks: Arc<JwksCache>, issuer: &str, audience: &str) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.algorithms = vec![Algorithm::EdDSA];
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.validate_aud = true;
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        Self { jwks, validation }
+    }
+
+    /// The key cache (for readiness).
+    pub fn jwks(&self) -> &Arc<JwksCache> {
+        &self.jwks
+    }
+
+    /// Checks `token` and returns its claims.
+    pub async fn verify(&self, token: &str) -> Result<AccessClaims, AuthError> {
+        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+            return Err(AuthError::InvalidToken);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::InvalidToken)?;
+        if header.alg != Algorithm::EdDSA || header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
+            return Err(AuthError::InvalidToken);
+        }
+        let kid = header
+            .kid
+            .filter(|k| !k.is_empty())
+            .ok_or(AuthError::InvalidToken)?;
+        // The issuer is read unverified only to pick the key; `decode` below
+        // checks it against JWT_ISSUER after the signature.
+        let Issuer { iss } = jsonwebtoken::dangerous::insecure_decode_claims(token)
+            .map_err(|_| AuthError::InvalidToken)?;
+        let key = match self.jwks.key(&iss, &kid).await {
+            Some(key) => key,
+            // No key set yet (auth-service down since start): retryable.
+            None if !self.jwks.is_loaded() => return Err(AuthError::Unavailable),
+            None => return Err(AuthError::InvalidToken),
+        };
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &self.validation).map_err(
+            |e| match e.kind() {
+                ErrorKind::ExpiredSignature => AuthError::TokenExpired,
+                _ => AuthError::InvalidToken,
+            },
+        )?;
+        let claims = data.claims;
+        if claims.sub.is_empty() || claims.sid.is_empty() {
+            return Err(AuthError::InvalidToken);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::SigningKey;
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+    use jsonwebtoken::{EncodingKey, Header};
+    use serde_json::{Value, json};
+    use shared_types::{Jwk, JwkSet};
+
+    /// An Ed25519 key pair for signing test tokens.
+    pub(crate) struct TestKey {
+        pub signing: SigningKey,
+        pub kid: String,
+    }
+
+    impl TestKey {
+        pub(crate) fn new(seed: u8, kid: &str) -> Self {
+            Self {
+                signing: SigningKey::from_bytes(&[seed; 32]),
+                kid: kid.into(),
+            }
+        }
+
+        pub(crate) fn public_bytes(&self) -> [u8; 32] {
+            self.signing.verifying_key().to_bytes()
+        }
+
+        pub(crate) fn jwk(&self) -> Jwk {
+            Jwk {
+                kty: "OKP".into(),
+                crv: "Ed25519".into(),
+                x: URL_SAFE_NO_PAD.encode(self.public_bytes()),
+                kid: self.kid.clone(),
+                alg: "EdDSA".into(),
+                use_: "sig".into(),
+            }
+        }
+
+        pub(crate) fn jwks(&self) -> JwkSet {
+            JwkSet {
+                keys: vec![self.jwk()],
+            }
+        }
+
+        pub(crate) fn sign_with(&self, header: Header, claims: &Value) -> String {
+            let pem = self.signing.to_pkcs8_pem(Default::default()).unwrap();
+            let key = EncodingKey::from_ed_pem(pem.as_bytes()).unwrap();
+            jsonwebtoken::encode(&header, claims, &key).unwrap()
+        }
+
+        pub(crate) fn sign(&self, claims: &Value) -> String {
+            self.sign_with(at_header(&self.kid), claims)
+        }
+    }
+
+    pub(crate) fn at_header(kid: &str) -> Header {
+        let mut h = Header::new(Algorithm::EdDSA);
+        h.typ = Some("at+jwt".into());
+        h.kid = Some(kid.into());
+        h
+    }
+
+    pub(crate) fn now() -> i64 {
+        jsonwebtoken::get_current_timestamp() as i64
+    }
+
+    /// Valid claims for user `u1`, session `s1`, expiring in `ttl` seconds.
+    pub(crate) fn claims(ttl: i64) -> Value {
+        let now = now();
+        json!({"iss":"gatehouse","aud":"gatehouse","sub":"u1","sid":"s1","iat":now,
+               "nbf":now,"exp":now + ttl,"jti":"j1","username":"alice"})
+    }
+
+    pub(crate) fn verifier_for(keys: &[&TestKey]) -> TokenVerifier {
+        let set = JwkSet {
+            keys: keys.iter().map(|k| k.jwk()).collect(),
+        };
+        let (source, _) = crate::token::jwks::tests::counting_source(set);
+        let jwks = Arc::new(JwksCache::new("gatehouse".into(), source));
+        TokenVerifier::new(jwks, "gatehouse", "gatehouse")
+    }
+
+    fn with(mut c: Value, key: &str, v: Value) -> Value {
+        c[key] = v;
+        c
+    }
+
+    fn without(mut c: Value, key: &str) -> Value {
+        c.as_object_mut().unwrap().remove(key);
+        c
+    }
+
+    #[tokio::test]
+    async fn a_valid_token_yields_its_claims() {
+        let key = TestKey::new(1, "k1");
+        let claims = verifier_for(&[&key])
+            .verify(&key.sign(&claims(900)))
+            .await
+            .unwrap();
+        assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("u1", "s1"));
+        assert_eq!(claims.username, "alice");
+    }
+
+    #[tokio::test]
+    async fn expired_is_token_expired() {
+        let key = TestKey::new(1, "k1");
+        let err = verifier_for(&[&key]).verify(&key.sign(&claims(-60))).await;
+        assert_eq!(err.unwrap_err(), AuthError::TokenExpired);
+    }
+
+    #[tokio::test]
+    async fn claim_violations_are_invalid_token() {
+        let key = TestKey::new(1, "k1");
+        let v = verifier_for(&[&key]);
+        let cases = [
+            (
+                "nbf in the future",
+                with(claims(900), "nbf", json!(now() + 120)),
+            ),
+            ("wrong iss", with(claims(900), "iss", json!("someone-else"))),
+            ("wrong aud", with(claims(900), "aud", json!("other-app"))),
+            ("missing sub", without(claims(900), "sub")),
+            ("missing sid", without(claims(900), "sid")),
+            ("missing nbf", without(claims(900), "nbf")),
+            ("empty sid", with(claims(900), "sid", json!(""))),
+        ];
+        for (name, c) in cases {
+            assert_eq!(
+                v.verify(&key.sign(&c)).await.unwrap_err(),
+                AuthError::InvalidToken,
+                "{name}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn header_violations_are_invalid_token() {
+        let key = TestKey::new(1, "k1");
+        let v = verifier_for(&[&key]);
+        let mut wrong_typ = at_header("k1");
+        wrong_typ.typ = Some("JWT".into());
+        let mut no_typ = at_header("k1");
+        no_typ.typ = None;
+        let mut no_kid = at_header("k1");
+        no_kid.kid = None;
+        for (name, h) in [
+            ("typ JWT", wrong_typ),
+            ("no typ", no_typ),
+            ("no kid", no_kid),
+        ] {
+            let t = key.sign_with(h, &claims(900));
+            assert_eq!(
+                v.verify(&t).await.unwrap_err(),
+                AuthError::InvalidToken,
+                "{name}"
+            );
+        }
+        assert_eq!(v.verify("").await.unwrap_err(), AuthError::InvalidToken);
+        assert_eq!(
+            v.verify("not.a.jwt").await.unwrap_err(),
+            AuthError::InvalidToken
+        );
+    }
+
+    #[tokio::test]
+    async fn alg_none_is_refused() {
+        let key = TestKey::new(1, "k1");
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt","kid":"k1"}"#);
+        let body = URL_SAFE_NO_PAD.encode(claims(900).to_string());
+        let token = format!("{header}.{body}.");
+        let err = verifier_for(&[&key]).verify(&token).await.unwrap_err();
+        assert_eq!(err, AuthError::InvalidToken);
+    }
+
+    #[tokio::test]
+    async fn hs256_signed_with_the_public_key_is_refused() {
+        let key = TestKey::new(1, "k1");
+        let mut h = Header::new(Algorithm::HS256);
+        h.typ = Some("at+jwt".into());
+        h.kid = Some("k1".into());
+        let forged = jsonwebtoken::encode(
+            &h,
+            &claims(900),
+            &EncodingKey::from_secret(&key.public_bytes()),
+        )
+        .unwrap();
+        let err = verifier_for(&[&key]).verify(&forged).await.unwrap_err();
+        assert_eq!(err, AuthError::InvalidToken);
+    }
+
+    #[tokio::test]
+    async fn unknown_kid_and_same_kid_other_key_are_refused() {
+        let key = TestKey::new(1, "k1");
+        let v = verifier_for(&[&key]);
+        let stranger = TestKey::new(2, "k9");
+        assert_eq!(
+            v.verify(&stranger.sign(&claims(900))).await.unwrap_err(),
+            AuthError::InvalidToken
+        );
+        let impostor = TestKey::new(3, "k1");
+        assert_eq!(
+            v.verify(&impostor.sign(&claims(900))).await.unwrap_err(),
+            AuthError::InvalidToken
+        );
+    }
+
+    #[tokio::test]
+    async fn without_any_key_set_the_failure_is_retryable() {
+        let source: crate::token::JwksSource =
+            Arc::new(|| Box::pin(async { Err(anyhow::anyhow!("auth-service down")) }));
+        let jwks = Arc::new(JwksCache::new("gatehouse".into(), source));
+        let v = TokenVerifier::new(jwks, "gatehouse", "gatehouse");
+        let key = TestKey::new(1, "k1");
+        assert_eq!(
+            v.verify(&key.sign(&claims(900))).await.unwrap_err(),
+            AuthError::Unavailable
+        );
+    }
+
+    #[tokio::test]
+    async fn an_embedded_jwk_header_is_ignored() {
+        let key = TestKey::new(1, "k1");
+        let attacker = TestKey::new(4, "k1");
+        let mut h = at_header("k1");
+        h.jku = Some("http://attacker.invalid/jwks.json".into());
+        let forged = attacker.sign_with(h, &claims(900));
+        let err = verifier_for(&[&key]).verify(&forged).await.unwrap_err();
+        assert_eq!(err, AuthError::InvalidToken);
+    }
+}

@@ -1,0 +1,11 @@
+//! Gateway tests against the real server on port 0, with a fake auth-service.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod events;
+mod handshake;
+mod helpers;
+mod lifecycle;
+mod redis;
