@@ -6,6 +6,7 @@ use std::{future::Future, net::TcpListener as StdTcpListener, sync::Arc, time::D
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::Settings,
@@ -42,6 +43,7 @@ pub struct Application {
     http: Server,
     grpc_listener: TcpListener,
     directory: Directory,
+    closing: CancellationToken,
 }
 
 impl Application {
@@ -86,6 +88,7 @@ impl Application {
             .with_context(|| format!("AUTH_GRPC_ADDR: cannot bind {}", settings.grpc_addr))?;
         let grpc_addr = grpc_listener.local_addr()?;
 
+        let closing = CancellationToken::new();
         let metrics = web::Data::new(Metrics::default());
         let http = HttpServer::new(move || {
             App::new()
@@ -106,7 +109,8 @@ impl Application {
             grpc_port: grpc_addr.port(),
             http,
             grpc_listener,
-            directory: Directory::new(store),
+            directory: Directory::new(store, closing.clone()),
+            closing,
         })
     }
 
@@ -120,8 +124,8 @@ impl Application {
         self.grpc_port
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight HTTP requests
-    /// finish (up to 20 s) and closes gRPC streams.
+    /// Serves until `shutdown` resolves, then ends the revocation streams,
+    /// lets in-flight HTTP requests finish (up to 20 s) and stops gRPC.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -136,6 +140,7 @@ impl Application {
             _ = shutdown => tracing::info!("shutdown requested: draining requests"),
             result = http => { result.context("HTTP server task")?.context("HTTP server")?; }
         }
+        self.closing.cancel();
         handle.stop(true).await;
         let _ = stop_grpc.send(());
         grpc.await.context("gRPC server task")??;

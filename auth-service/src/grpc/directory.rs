@@ -7,6 +7,7 @@ use proto::auth::v1::{
     CheckSessionRequest, CheckSessionResponse, Revocation, SessionStatus, WatchRevocationsRequest,
     user_directory_server::UserDirectory,
 };
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use crate::store::{SessionState, Store, StoreError};
@@ -15,12 +16,15 @@ use crate::store::{SessionState, Store, StoreError};
 #[derive(Clone)]
 pub struct Directory {
     store: Store,
+    closing: CancellationToken,
 }
 
 impl Directory {
-    /// Serves directory queries from `store`.
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    /// Serves directory queries from `store`; `closing` ends every
+    /// `WatchRevocations` stream at shutdown, so gateways move to another
+    /// replica instead of holding this one open.
+    pub fn new(store: Store, closing: CancellationToken) -> Self {
+        Self { store, closing }
     }
 }
 
@@ -82,6 +86,7 @@ impl UserDirectory for Directory {
         Ok(Response::new(Box::pin(super::watch::revocations(
             self.store.clone(),
             from,
+            self.closing.clone(),
         ))))
     }
 }

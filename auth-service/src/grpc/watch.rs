@@ -9,6 +9,7 @@ use futures::Stream;
 use proto::auth::v1::{Revocation, RevocationReason as WireReason};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
 use crate::store::{RevocationDoc, RevocationReason, Store};
@@ -18,8 +19,13 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// Entries fetched per read.
 const BATCH: i64 = 256;
 
-/// A stream of every revocation after `from`, live until the client leaves.
-pub fn revocations(store: Store, from: i64) -> impl Stream<Item = Result<Revocation, Status>> {
+/// A stream of every revocation after `from`, live until the client leaves
+/// or `closing` is cancelled (shutdown), which ends the stream cleanly.
+pub fn revocations(
+    store: Store,
+    from: i64,
+    closing: CancellationToken,
+) -> impl Stream<Item = Result<Revocation, Status>> {
     let (tx, rx) = mpsc::channel(BATCH as usize);
     tokio::spawn(async move {
         let mut position = from;
@@ -50,6 +56,7 @@ pub fn revocations(store: Store, from: i64) -> impl Stream<Item = Result<Revocat
                 _ = appended => {}
                 _ = tokio::time::sleep(POLL_INTERVAL) => {}
                 _ = tx.closed() => return,
+                _ = closing.cancelled() => return,
             }
         }
     });

@@ -8,6 +8,7 @@ mod jwks;
 mod login;
 mod logout;
 mod me;
+mod openapi;
 mod refresh;
 mod register;
 
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/readyz").route(web::get().to(health::readyz)))
+        .service(resource("/openapi.json").route(web::get().to(openapi::get_openapi)))
         .service(resource("/metrics").route(web::get().to(health::metrics)));
 }
 

@@ -10,6 +10,7 @@ mod hostile;
 mod login;
 mod me;
 mod metrics;
+mod openapi;
 mod outage;
 mod rate_limits;
 mod register;
