@@ -19,14 +19,19 @@ pub struct RoomRequest {
     pub room: String,
 }
 
-/// Payload of a client's `message`. Any `from` field is refused: the sender
-/// always comes from the token.
+/// Payload of a client's `message`. A client-supplied `from` is accepted
+/// and ignored (the sender always comes from the token); any other unknown
+/// field is refused.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MessageRequest {
     /// A room the sender has joined.
     pub room: String,
     /// The text.
     pub body: String,
+    /// Whatever a client claims as sender; never read.
+    #[serde(default, rename = "from", skip_serializing)]
+    pub ignored_from: serde::de::IgnoredAny,
 }
 
 /// A `message` as broadcast to a room.
@@ -111,4 +116,17 @@ pub struct RefreshAck {
     pub ok: bool,
     /// The socket's new expiry, seconds since the Unix epoch.
     pub expires_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_may_carry_a_forged_from_but_no_other_extra_field() {
+        let forged = r#"{"room":"public:a","body":"hi","from":{"id":"x","username":"admin"}}"#;
+        assert!(serde_json::from_str::<MessageRequest>(forged).is_ok());
+        let hostile = r#"{"room":"public:a","body":"hi","$where":"1"}"#;
+        assert!(serde_json::from_str::<MessageRequest>(hostile).is_err());
+    }
 }

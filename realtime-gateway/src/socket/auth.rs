@@ -62,8 +62,19 @@ async fn admit<A: Adapter>(
     tracing::Span::current().record("user_id", claims.sub.as_str());
     state.sessions.check(&claims.sub, &claims.sid).await?;
     let room = user_room(&claims.sub);
-    let live = async { io.to(room.clone()).fetch_sockets().await.map(|v| v.len()) };
-    let reservation = state.limiter.reserve(&claims.sub, live).await?;
+    let live = async {
+        let sockets = io.to(room.clone()).fetch_sockets().await?;
+        Ok::<_, A::Error>(
+            sockets
+                .into_iter()
+                .map(|s| s.data().id.to_string())
+                .collect(),
+        )
+    };
+    let reservation = state
+        .limiter
+        .reserve(&claims.sub, &s.id.to_string(), live)
+        .await?;
     let principal = Principal {
         username: claims.username,
         user_id: claims.sub,

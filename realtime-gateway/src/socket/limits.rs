@@ -1,15 +1,17 @@
 //! `MAX_CONNECTIONS_PER_USER`, checked in the handshake.
 //!
-//! The live count is the number of sockets in room `user:<id>` as the
-//! adapter reports it — every replica's sockets with the Redis adapter. A
-//! socket only enters that count once its handshake completes, so handshakes
-//! in progress on this node hold a [`Reservation`], and the count-and-reserve
-//! step runs under a per-user async lock: concurrent handshakes of one user
-//! on one node cannot overshoot the limit. Across replicas, two handshakes
+//! The live count is the set of sockets in room `user:<id>` as the adapter
+//! reports it — every replica's sockets with the Redis adapter. A socket
+//! only enters that set once it has joined the room, so handshakes in
+//! progress on this node hold a [`Reservation`] naming their socket id, and
+//! the user's count is the union of both sets (a socket that has joined but
+//! not yet released its reservation counts once). The count-and-reserve step
+//! runs under a per-user async lock: concurrent handshakes of one user on one
+//! node can neither overshoot nor undershoot the limit. Across replicas, two handshakes
 //! racing on different nodes within the adapter's round trip may both pass;
 //! the limit is exact per node and best effort cluster-wide.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +22,7 @@ use crate::error::ConnectError;
 #[derive(Default)]
 struct Slot {
     lock: tokio::sync::Mutex<()>,
-    pending: Mutex<usize>,
+    pending: Mutex<HashSet<String>>,
 }
 
 /// Per-user connection limiter.
@@ -35,6 +37,7 @@ pub struct ConnectionLimiter {
 pub struct Reservation {
     limiter: Arc<ConnectionLimiter>,
     user_id: String,
+    socket_id: String,
     slot: Arc<Slot>,
     held: bool,
 }
@@ -56,16 +59,17 @@ impl ConnectionLimiter {
         })
     }
 
-    /// Reserves a connection for `user_id`; `live` counts the user's
-    /// connected sockets (through the adapter). A failing count is
-    /// `auth_unavailable` (retryable).
+    /// Reserves a connection for socket `socket_id` of `user_id`; `live`
+    /// lists the ids of the user's connected sockets (through the adapter).
+    /// A failing listing is `auth_unavailable` (retryable).
     pub async fn reserve<F, E>(
         self: &Arc<Self>,
         user_id: &str,
+        socket_id: &str,
         live: F,
     ) -> Result<Reservation, ConnectError>
     where
-        F: Future<Output = Result<usize, E>>,
+        F: Future<Output = Result<Vec<String>, E>>,
         E: std::fmt::Display,
     {
         let slot = {
@@ -75,6 +79,7 @@ impl ConnectionLimiter {
         let mut reservation = Reservation {
             limiter: self.clone(),
             user_id: user_id.to_owned(),
+            socket_id: socket_id.to_owned(),
             slot,
             held: false,
         };
@@ -88,10 +93,11 @@ impl ConnectionLimiter {
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if live + *pending >= self.max {
+        let joined_or_pending = pending.iter().filter(|id| !live.contains(id)).count() + live.len();
+        if joined_or_pending >= self.max {
             return Err(ConnectError(ConnectErrorCode::TooManyConnections));
         }
-        *pending += 1;
+        pending.insert(socket_id.to_owned());
         drop(pending);
         reservation.held = true;
         drop(_turn);
@@ -101,9 +107,9 @@ impl ConnectionLimiter {
     /// Handshakes of `user_id` in progress on this node (for tests and logs).
     pub fn pending(&self, user_id: &str) -> usize {
         let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        slots
-            .get(user_id)
-            .map_or(0, |s| *s.pending.lock().unwrap_or_else(|p| p.into_inner()))
+        slots.get(user_id).map_or(0, |s| {
+            s.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
+        })
     }
 }
 
@@ -111,7 +117,7 @@ impl Drop for Reservation {
     fn drop(&mut self) {
         if self.held {
             let mut pending = self.slot.pending.lock().unwrap_or_else(|p| p.into_inner());
-            *pending = pending.saturating_sub(1);
+            pending.remove(&self.socket_id);
         }
         // Forget the user's slot once nobody else holds it.
         let mut slots = self.limiter.slots.lock().unwrap_or_else(|p| p.into_inner());
@@ -131,42 +137,44 @@ mod tests {
     #[tokio::test]
     async fn the_limit_counts_live_and_in_progress_handshakes() {
         let limiter = ConnectionLimiter::new(2);
-        let live = async { Ok::<_, Infallible>(1) };
-        let first = limiter.reserve("u1", live).await.unwrap();
+        let first = limiter.reserve("u1", "s2", live(&["s1"])).await.unwrap();
         let err = limiter
-            .reserve("u1", async { Ok::<_, Infallible>(1) })
+            .reserve("u1", "s3", live(&["s1"]))
             .await
             .unwrap_err();
         assert_eq!(err.0, ConnectErrorCode::TooManyConnections);
-        assert!(
-            limiter
-                .reserve("u2", async { Ok::<_, Infallible>(1) })
-                .await
-                .is_ok()
-        );
+        assert!(limiter.reserve("u2", "s4", live(&["s5"])).await.is_ok());
         drop(first);
         assert_eq!(limiter.pending("u1"), 0);
-        assert!(
-            limiter
-                .reserve("u1", async { Ok::<_, Infallible>(1) })
-                .await
-                .is_ok()
-        );
+        assert!(limiter.reserve("u1", "s6", live(&["s1"])).await.is_ok());
+    }
+
+    fn live(ids: &[&str]) -> impl Future<Output = Result<Vec<String>, Infallible>> + use<> {
+        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        async move { Ok(ids) }
+    }
+
+    #[tokio::test]
+    async fn a_socket_that_joined_before_releasing_its_reservation_counts_once() {
+        let limiter = ConnectionLimiter::new(2);
+        let _joining = limiter.reserve("u1", "s1", live(&[])).await.unwrap();
+        // s1 is now both in the room and still reserved: one socket, not two.
+        assert!(limiter.reserve("u1", "s2", live(&["s1"])).await.is_ok());
     }
 
     #[tokio::test]
     async fn concurrent_handshakes_cannot_overshoot() {
         let limiter = ConnectionLimiter::new(3);
         let counts = Arc::new(AtomicUsize::new(0));
-        let attempts = (0..10).map(|_| {
+        let attempts = (0..10).map(|i| {
             let (limiter, counts) = (limiter.clone(), counts.clone());
             async move {
                 let live = async move {
                     counts.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(10)).await;
-                    Ok::<_, Infallible>(0)
+                    Ok::<_, Infallible>(Vec::new())
                 };
-                limiter.reserve("u1", live).await
+                limiter.reserve("u1", &format!("s{i}"), live).await
             }
         });
         let results = futures::future::join_all(attempts).await;
@@ -178,7 +186,7 @@ mod tests {
     async fn a_failing_count_is_auth_unavailable() {
         let limiter = ConnectionLimiter::new(3);
         let err = limiter
-            .reserve("u1", async { Err::<usize, _>("redis down") })
+            .reserve("u1", "s1", async { Err::<Vec<String>, _>("redis down") })
             .await
             .unwrap_err();
         assert_eq!(err.0, ConnectErrorCode::AuthUnavailable);

@@ -3,8 +3,9 @@
 //! header `jku`/`jwk`/`x5u` are ignored, a token without `kid` is refused —
 //! and `iss`, `aud`, `exp`, `nbf`, `iat`, `sub`, `sid` required.
 //!
-//! Leeway is [`LEEWAY_SECS`] (5 s) for `exp`/`nbf`, to absorb clock skew
-//! between the auth-service and gateways. An expired token is
+//! `nbf` allows [`LEEWAY_SECS`] (5 s) of clock skew between the auth-service
+//! and gateways; `exp` is strict, because a socket admitted with a token past
+//! its `exp` would be cut by its own expiry timer at once. An expired token is
 //! `token_expired`; a token that cannot be checked because no key set was
 //! ever loaded is `auth_unavailable` (retryable); every other failure is
 //! `invalid_token`.
@@ -20,7 +21,7 @@ use shared_types::claims::ACCESS_TOKEN_TYP;
 use super::JwksCache;
 use crate::error::AuthError;
 
-/// Clock-skew allowance for `exp` and `nbf`, in seconds.
+/// Clock-skew allowance for `nbf`, in seconds (`exp` is strict).
 pub const LEEWAY_SECS: u64 = 5;
 /// Longer tokens are refused before any parsing.
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -88,6 +89,9 @@ impl TokenVerifier {
         let claims = data.claims;
         if claims.sub.is_empty() || claims.sid.is_empty() {
             return Err(AuthError::InvalidToken);
+        }
+        if claims.exp <= jsonwebtoken::get_current_timestamp() as i64 {
+            return Err(AuthError::TokenExpired);
         }
         Ok(claims)
     }
@@ -202,6 +206,13 @@ pub(crate) mod tests {
     async fn expired_is_token_expired() {
         let key = TestKey::new(1, "k1");
         let err = verifier_for(&[&key]).verify(&key.sign(&claims(-60))).await;
+        assert_eq!(err.unwrap_err(), AuthError::TokenExpired);
+    }
+
+    #[tokio::test]
+    async fn a_token_just_past_its_exp_gets_no_leeway() {
+        let key = TestKey::new(1, "k1");
+        let err = verifier_for(&[&key]).verify(&key.sign(&claims(-1))).await;
         assert_eq!(err.unwrap_err(), AuthError::TokenExpired);
     }
 
