@@ -40,7 +40,7 @@ cat <<MSG
     realtime-gateway    http://$GATEWAY_ADDR     (socket.io, auth: {token})
     MongoDB             $MONGODB_URI
 
-  Try the example client:  node examples/client.mjs
+  Try the example client:  (cd examples && npm ci && node client.mjs)
   Ctrl-C stops the stack.
 
 MSG
