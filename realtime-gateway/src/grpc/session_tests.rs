@@ -1,3 +1,7 @@
+//! Tests of the session checker against an in-process fake directory: the
+//! point is call counting (collapsing, caching) and failure modes, which the
+//! real auth-service cannot be made to show on demand.
+
 use std::sync::atomic::Ordering;
 
 use super::*;
