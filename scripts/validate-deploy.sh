@@ -202,5 +202,6 @@ expect_fail "image rules reject a '# syntax=' line" dockerfile_rules "$tmp/synta
 sed 's/^USER .*/USER root/' "${dockerfiles[0]}" >"$tmp/root.Dockerfile"
 expect_fail "image rules reject a root final user" dockerfile_rules "$tmp/root.Dockerfile"
 
-echo "deploy validation: $passed passed, $failed failed"
+# One word before the colon: the plain "N passed, N failed" summary CI tools read.
+echo "deploy-validation: $passed passed, $failed failed"
 ((failed == 0))
