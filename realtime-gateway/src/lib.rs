@@ -4,6 +4,7 @@
 //!
 //! Crate map:
 //! - [`config`]: `Settings` from environment variables, `--help` text.
+//! - [`compact`]: frees hyper's read buffer from long-lived request parts.
 //! - [`telemetry`]: tracing subscriber (pretty / JSON).
 //! - [`startup`]: `Application` — binds, wires, runs, drains.
 //! - [`health`]: `/healthz`, `/readyz`, the `healthcheck` subcommand.
@@ -14,6 +15,7 @@
 //! - [`socket`]: handshake middleware, event handlers, room policy, limits,
 //!   token lifetime, drain.
 
+pub mod compact;
 pub mod config;
 pub mod error;
 pub mod grpc;

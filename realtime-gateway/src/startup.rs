@@ -82,6 +82,9 @@ impl Application {
 
         let routes = crate::health::router(state.clone());
         let (router, sockets) = socket_server(&settings, state.clone(), routes).await?;
+        let router = router.layer(axum::middleware::map_request(
+            crate::compact::detach_request,
+        ));
         let router = match cors_layer(&settings.cors_origins)? {
             Some(cors) => router.layer(cors),
             None => router,
