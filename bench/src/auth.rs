@@ -64,12 +64,19 @@ pub async fn run(url: &str, n: usize, concurrency: usize) -> anyhow::Result<()> 
             401,
         )
     };
-    // Interleaved one at a time so both see the same machine state.
+    // Interleaved one at a time, alternating which goes first, so both see
+    // the same machine state.
     let mut wrong_samples = Vec::new();
     let mut unknown_samples = Vec::new();
-    for name in names.iter().take(n.min(100)) {
-        wrong_samples.extend(phase_quiet(&client, vec![wrong(name.clone())], 1).await?);
-        unknown_samples.extend(phase_quiet(&client, vec![unknown(name.clone())], 1).await?);
+    for (i, name) in names.iter().take(n.min(200)).enumerate() {
+        let (w, u) = (vec![wrong(name.clone())], vec![unknown(name.clone())]);
+        if i % 2 == 0 {
+            wrong_samples.extend(phase_quiet(&client, w, 1).await?);
+            unknown_samples.extend(phase_quiet(&client, u, 1).await?);
+        } else {
+            unknown_samples.extend(phase_quiet(&client, u, 1).await?);
+            wrong_samples.extend(phase_quiet(&client, w, 1).await?);
+        }
     }
     let (w, u) = (
         stats::median(&mut wrong_samples),

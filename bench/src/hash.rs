@@ -6,7 +6,9 @@ use auth_service::{credentials::Hasher, domain::Password};
 
 use crate::stats;
 
-/// Hashes `n` passwords one at a time, then `n` with every core busy.
+/// Hashes `n` passwords one at a time, then `n` with every core busy, then
+/// compares verifying a wrong password against a stored hash with verifying
+/// it for an unknown account (the dummy hash), interleaved.
 pub async fn run(n: usize) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hasher = Hasher::new(cores).await?;
@@ -36,6 +38,24 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
         n as f64 / elapsed.as_secs_f64(),
         single.as_secs_f64() * 1000.0,
         cores as f64 / single.max(Duration::from_micros(1)).as_secs_f64(),
+    );
+    let stored = hasher.hash(password()?).await?;
+    let wrong = || Password::parse_candidate("not-the-password");
+    let (mut known, mut unknown) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let started = Instant::now();
+        hasher.verify(wrong()?, Some(stored.clone())).await?;
+        known.push(started.elapsed());
+        let started = Instant::now();
+        hasher.verify(wrong()?, None).await?;
+        unknown.push(started.elapsed());
+    }
+    let (k, u) = (stats::median(&mut known), stats::median(&mut unknown));
+    println!(
+        "argon2id verify of a wrong password: stored hash {:.2} ms, unknown account (dummy) {:.2} ms (ratio {:.3})",
+        k.as_secs_f64() * 1000.0,
+        u.as_secs_f64() * 1000.0,
+        u.as_secs_f64() / k.as_secs_f64().max(1e-9)
     );
     Ok(())
 }
