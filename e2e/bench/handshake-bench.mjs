@@ -12,17 +12,11 @@
 // Prints a markdown table. Everything is bounded in time.
 // Knobs: BENCH_HANDSHAKES (1000), BENCH_CONCURRENCY (50), BENCH_IDLE (5000), BENCH_USERS (100).
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
-process.env.E2E_NO_TEST_HOOKS = '1';
-const here = new URL('../lib/stack.mjs', import.meta.url);
-const { ROOT } = await import(here);
-if (!process.env.E2E_PROFILE) {
-  process.env.E2E_PROFILE = existsSync(join(ROOT, 'target', 'release', 'realtime-gateway'))
-    && existsSync(join(ROOT, 'target', 'release', 'auth-service')) ? 'release' : 'debug';
-}
-const { Stack, newUser, socketFor, awaitConnect, sleep, stopAll, withTimeout } = await import(here);
+import { stack, runBench } from './harness.mjs';
+
+const { Stack, newUser, socketFor, awaitConnect, sleep } = stack;
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -141,12 +135,4 @@ async function run() {
   for (const s of idle) s.close();
 }
 
-try {
-  await withTimeout(run(), TOTAL_BUDGET_MS, 'benchmark');
-} catch (e) {
-  console.error(e);
-  process.exitCode = 1;
-} finally {
-  await stopAll();
-  process.exit();
-}
+await runBench(run, TOTAL_BUDGET_MS);

@@ -10,17 +10,9 @@
 //     database, so the watched replica finds it by polling the log.
 // Prints a markdown table. Bounded in count and time.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { stack, runBench } from './harness.mjs';
 
-process.env.E2E_NO_TEST_HOOKS = '1';
-const here = new URL('../lib/stack.mjs', import.meta.url);
-const { ROOT } = await import(here);
-if (!process.env.E2E_PROFILE) {
-  process.env.E2E_PROFILE = existsSync(join(ROOT, 'target', 'release', 'realtime-gateway'))
-    && existsSync(join(ROOT, 'target', 'release', 'auth-service')) ? 'release' : 'debug';
-}
-const { Stack, newUser, socketFor, awaitConnect, disconnected, stopAll, withTimeout } = await import(here);
+const { Stack, newUser, socketFor, awaitConnect, disconnected } = stack;
 
 const ROUNDS = Math.min(Number(process.env.BENCH_REVOCATIONS ?? 250), 2000);
 const BUDGET_MS = 6 * 60 * 1000;
@@ -60,12 +52,4 @@ async function run() {
   console.log(row('logout on another auth-service replica', cross));
 }
 
-try {
-  await withTimeout(run(), BUDGET_MS, 'benchmark');
-} catch (e) {
-  console.error(e);
-  process.exitCode = 1;
-} finally {
-  await stopAll();
-  process.exit();
-}
+await runBench(run, BUDGET_MS);

@@ -97,30 +97,10 @@ impl Store {
                             .options(unique("refresh_hash_unique"))
                             .build(),
                         IndexModel::builder().keys(doc! {"spent_hashes": 1}).build(),
-                        IndexModel::builder()
-                            .keys(doc! {"expires_at": 1})
-                            .options(
-                                IndexOptions::builder()
-                                    .expire_after(Duration::from_secs(0))
-                                    .name("expires_at_ttl".to_owned())
-                                    .build(),
-                            )
-                            .build(),
+                        expire_at_field(),
                     ])
                     .await?;
-                self.counters
-                    .create_index(
-                        IndexModel::builder()
-                            .keys(doc! {"expires_at": 1})
-                            .options(
-                                IndexOptions::builder()
-                                    .expire_after(Duration::from_secs(0))
-                                    .name("expires_at_ttl".to_owned())
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .await?;
+                self.counters.create_index(expire_at_field()).await?;
                 Ok::<(), StoreError>(())
             })
             .await
@@ -131,4 +111,16 @@ impl Store {
     pub async fn is_ready(&self) -> bool {
         self.ensure_indexes().await.is_ok() && self.db.run_command(doc! {"ping": 1}).await.is_ok()
     }
+}
+
+/// A TTL index deleting each document once its `expires_at` has passed.
+fn expire_at_field() -> IndexModel {
+    let options = IndexOptions::builder()
+        .expire_after(Duration::from_secs(0))
+        .name("expires_at_ttl".to_owned())
+        .build();
+    IndexModel::builder()
+        .keys(doc! {"expires_at": 1})
+        .options(options)
+        .build()
 }

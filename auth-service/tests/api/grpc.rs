@@ -92,12 +92,7 @@ async fn standard_health_service_reports_serving() {
         HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
     };
     let app = spawn_app().await;
-    let channel =
-        tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", app.grpc_port))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+    let channel = app.grpc_channel().await;
     let mut health = HealthClient::new(channel);
     for service in ["", "gatehouse.auth.v1.UserDirectory"] {
         let response = health
@@ -121,12 +116,7 @@ async fn server_reflection_lists_the_directory_and_health_services() {
         server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
     };
     let app = spawn_app().await;
-    let channel =
-        tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", app.grpc_port))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
+    let channel = app.grpc_channel().await;
     let request = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),

@@ -246,10 +246,17 @@ pub fn token_ids(body: &Value) -> (String, String) {
 }
 
 impl TestApp {
-    pub async fn directory(&self) -> UserDirectoryClient<tonic::transport::Channel> {
-        UserDirectoryClient::connect(format!("http://127.0.0.1:{}", self.grpc_port))
+    /// A gRPC channel to the service.
+    pub async fn grpc_channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", self.grpc_port))
+            .unwrap()
+            .connect()
             .await
             .unwrap()
+    }
+
+    pub async fn directory(&self) -> UserDirectoryClient<tonic::transport::Channel> {
+        UserDirectoryClient::new(self.grpc_channel().await)
     }
 
     /// `CheckSession` over real gRPC: the status and username.
