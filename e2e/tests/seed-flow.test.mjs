@@ -6,14 +6,14 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
-import { Stack, newUser, connect, ask, next, sleep, withTimeout } from '../lib/stack.mjs';
+import { Stack, newUser, connect, ask, next, sleep, withTimeout, socketFor } from '../lib/stack.mjs';
 
 let stack, auth, gw, alice, bob;
 
 before(async () => {
   stack = new Stack({ name: 'seed' });
   auth = await stack.startAuth();
-  gw = await stack.startGateway({ auth });
+  gw = await stack.startGateway({ auth, env: { MAX_CONNECTIONS_PER_USER: '100' } });
   [alice, bob] = await Promise.all([newUser(auth, 'alice'), newUser(auth, 'bob')]);
 });
 
@@ -191,5 +191,18 @@ test('malformed payloads are refused with the documented codes', async () => {
     assert.deepEqual(await ask(a, 'message', { room: 'public:codes', body: 'ok' }), { ok: true });
   } finally {
     a.close();
+  }
+});
+
+test('an event emitted before the connection is acknowledged is still answered', async () => {
+  // socket.io-client buffers emits made before `connect` and flushes them
+  // right behind the handshake: the server must have its handlers in place
+  // by the time it acknowledges the connection.
+  const sockets = Array.from({ length: 60 }, () => socketFor(gw.url, alice.token, { transports: ['websocket'] }));
+  try {
+    const acks = await Promise.all(sockets.map((s) => s.timeout(4000).emitWithAck('whoami')));
+    for (const ack of acks) assert.deepEqual(ack, { id: alice.id, username: alice.username });
+  } finally {
+    for (const s of sockets) s.close();
   }
 });

@@ -90,12 +90,16 @@ async fn admit<A: Adapter>(
     )));
     s.extensions.insert(principal);
     s.join(room);
+    // Here, not in `on_connect`: socketioxide sends CONNECT to the client
+    // before it spawns the connect handler, so a client emitting right after
+    // `connect` could otherwise reach a socket without handlers and lose its
+    // event and its ack.
+    super::events::register(s);
     Ok(())
 }
 
 /// Connect handler: the socket is now counted by the adapter, so its
-/// reservation is released; registers the event handlers and starts the
-/// expiry timer.
+/// reservation is released; starts the expiry timer.
 pub async fn on_connect<A: Adapter>(s: SocketRef<A>, State(state): State<AppState>) {
     drop(s.extensions.remove::<Arc<Reservation>>());
     let Some(live) = s.extensions.get::<Arc<LiveSession>>() else {
@@ -103,7 +107,6 @@ pub async fn on_connect<A: Adapter>(s: SocketRef<A>, State(state): State<AppStat
         let _ = s.disconnect();
         return;
     };
-    super::events::register(&s);
     let live_on_close = live.clone();
     s.on_disconnect(async move || live_on_close.cancel.cancel());
 
