@@ -87,6 +87,26 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "pretty",
         "pretty or json; RUST_LOG sets the filter (default info)",
     ),
+    (
+        "RATE_LIMIT_LOGIN_PER_ADDRESS",
+        "30/1m",
+        "login attempts per client address per window (N/duration)",
+    ),
+    (
+        "RATE_LIMIT_LOGIN_FAILURES",
+        "5/15m",
+        "failed logins per account and client address per window",
+    ),
+    (
+        "RATE_LIMIT_REGISTER_PER_ADDRESS",
+        "10/1h",
+        "registrations per client address per window",
+    ),
+    (
+        "TRUSTED_PROXY_HOPS",
+        "0",
+        "reverse proxies in front; >0 takes the client address from X-Forwarded-For",
+    ),
 ];
 
 /// A setting that could not be parsed; the message names the variable.
@@ -279,6 +299,19 @@ mod tests {
         assert_eq!(err.name, "LOG_FORMAT");
         let err = settings(&[("RATE_LIMIT_LOGIN_FAILURES", "lots")]).unwrap_err();
         assert_eq!(err.name, "RATE_LIMIT_LOGIN_FAILURES");
+    }
+
+    #[test]
+    fn help_lists_every_variable_the_parser_reads() {
+        let source = include_str!("config.rs");
+        let help = Settings::help();
+        let parsed = source
+            .split("get(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next());
+        for name in parsed {
+            assert!(help.contains(name), "--help does not list {name}");
+        }
     }
 
     #[test]
