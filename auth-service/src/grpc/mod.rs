@@ -12,6 +12,23 @@ use tokio_stream::wrappers::TcpListenerStream;
 
 pub use directory::Directory;
 
+/// The trace id of a valid W3C `traceparent` header (the caller's trace,
+/// recorded in this service's span so both logs can be joined).
+fn trace_id(headers: &tonic::codegen::http::HeaderMap) -> Option<&str> {
+    let value = headers.get("traceparent")?.to_str().ok()?;
+    let mut parts = value.split('-');
+    let (version, trace_id, parent_id, flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let valid = hex(version, 2)
+        && hex(trace_id, 32)
+        && hex(parent_id, 16)
+        && hex(flags, 2)
+        && parts.next().is_none()
+        && trace_id.bytes().any(|b| b != b'0');
+    valid.then_some(trace_id)
+}
+
 /// Serves the gRPC services on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
@@ -27,11 +44,48 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     tonic::transport::Server::builder()
-        .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+        .trace_fn(|request| {
+            let trace_id = trace_id(request.headers()).unwrap_or_default();
+            tracing::info_span!("grpc", path = %request.uri().path(), trace_id)
+        })
         .add_service(health_service)
         .add_service(reflection)
         .add_service(UserDirectoryServer::new(directory))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(traceparent: &str) -> tonic::codegen::http::HeaderMap {
+        let mut map = tonic::codegen::http::HeaderMap::new();
+        map.insert("traceparent", traceparent.parse().unwrap());
+        map
+    }
+
+    #[test]
+    fn a_valid_traceparent_yields_its_trace_id() {
+        let value = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert_eq!(
+            trace_id(&headers(value)),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+    }
+
+    #[test]
+    fn malformed_or_absent_traceparents_are_ignored() {
+        for bad in [
+            "garbage",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e47zz-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+        ] {
+            assert_eq!(trace_id(&headers(bad)), None, "{bad}");
+        }
+        assert_eq!(trace_id(&tonic::codegen::http::HeaderMap::new()), None);
+    }
 }

@@ -1,10 +1,12 @@
 //! The gateway's gRPC client side of `gatehouse.auth.v1.UserDirectory`:
-//! session checks ([`session`]) and the revocation stream ([`revocations`]).
+//! session checks ([`session`]) and the revocation stream ([`revocations`]),
+//! each call carrying W3C trace context ([`trace`]).
 
 #[cfg(test)]
 mod fake;
 pub mod revocations;
 pub mod session;
+pub mod trace;
 
 use std::time::Duration;
 

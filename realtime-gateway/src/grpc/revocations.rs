@@ -77,12 +77,12 @@ impl RevocationWatcher {
     }
 
     async fn follow(&mut self) -> Result<(), tonic::Status> {
-        let req = WatchRevocationsRequest {
+        let (req, trace_id) = super::trace::traced(WatchRevocationsRequest {
             from: self.position,
-        };
+        });
         let mut stream = self.client.watch_revocations(req).await?.into_inner();
         self.connected.store(true, Ordering::Release);
-        tracing::info!(from = self.position, "following revocations");
+        tracing::info!(from = self.position, %trace_id, "following revocations");
         while let Some(rev) = stream.message().await? {
             self.apply(&rev);
         }

@@ -146,19 +146,20 @@ async fn call(
     (user_id, session_id): &Key,
     deadline: Duration,
 ) -> Result<String, AuthError> {
-    let mut req = tonic::Request::new(CheckSessionRequest {
+    let (mut req, trace_id) = super::trace::traced(CheckSessionRequest {
         user_id: user_id.clone(),
         session_id: session_id.clone(),
     });
     req.set_timeout(deadline);
+    tracing::debug!(%trace_id, "CheckSession");
     let resp = match tokio::time::timeout(deadline, client.check_session(req)).await {
         Ok(Ok(resp)) => resp.into_inner(),
         Ok(Err(status)) => {
-            tracing::warn!(code = ?status.code(), "CheckSession failed");
+            tracing::warn!(%trace_id, code = ?status.code(), "CheckSession failed");
             return Err(AuthError::Unavailable);
         }
         Err(_) => {
-            tracing::warn!("CheckSession timed out");
+            tracing::warn!(%trace_id, "CheckSession timed out");
             return Err(AuthError::Unavailable);
         }
     };
