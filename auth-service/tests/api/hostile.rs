@@ -25,6 +25,11 @@ async fn expect_refusal(
     assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
 
+/// [`expect_refusal`] for a JSON body sent as `application/json`.
+async fn expect_json_refusal(app: &TestApp, path: &str, body: &Value, status: u16, code: &str) {
+    expect_refusal(app, path, JSON, body.to_string().into_bytes(), status, code).await;
+}
+
 async fn app_with_a_victim() -> (TestApp, Value) {
     let app = spawn_app().await;
     let victim = new_user();
@@ -50,15 +55,7 @@ async fn nosql_injection_shapes_are_refused_without_touching_the_store() {
         json!({"$or": [{"username": name}], "password": "x"}),
     ];
     for shape in login_shapes {
-        expect_refusal(
-            &app,
-            "/auth/login",
-            JSON,
-            shape.to_string().into_bytes(),
-            400,
-            "malformed_request",
-        )
-        .await;
+        expect_json_refusal(&app, "/auth/login", &shape, 400, "malformed_request").await;
     }
     let register_shapes = [
         json!({"username": {"$gt": ""}, "email": "a@example.com", "password": "long-enough-pw"}),
@@ -67,34 +64,24 @@ async fn nosql_injection_shapes_are_refused_without_touching_the_store() {
         json!({"username": "mallory", "email": "m@example.com", "password": "long-enough-pw", "password_hash": "x"}),
     ];
     for shape in register_shapes {
-        expect_refusal(
-            &app,
-            "/auth/register",
-            JSON,
-            shape.to_string().into_bytes(),
-            400,
-            "malformed_request",
-        )
-        .await;
+        expect_json_refusal(&app, "/auth/register", &shape, 400, "malformed_request").await;
     }
     // Operator characters inside string values are data, never operators.
     let dollar_name =
         json!({"username": "$where", "email": "d@example.com", "password": "long-enough-pw"});
-    expect_refusal(
+    expect_json_refusal(
         &app,
         "/auth/register",
-        JSON,
-        dollar_name.to_string().into_bytes(),
+        &dollar_name,
         400,
         "invalid_username",
     )
     .await;
     let dollar_login = json!({"username": "$ne", "password": "x-password"});
-    expect_refusal(
+    expect_json_refusal(
         &app,
         "/auth/login",
-        JSON,
-        dollar_login.to_string().into_bytes(),
+        &dollar_login,
         401,
         "invalid_credentials",
     )
@@ -129,15 +116,7 @@ async fn wrong_types_nulls_and_missing_fields_are_malformed() {
         ("/auth/register", json!(42)),
     ];
     for (path, body) in bodies {
-        expect_refusal(
-            &app,
-            path,
-            JSON,
-            body.to_string().into_bytes(),
-            400,
-            "malformed_request",
-        )
-        .await;
+        expect_json_refusal(&app, path, &body, 400, "malformed_request").await;
     }
     assert_eq!(app.all_users().await, before);
 }
@@ -174,22 +153,13 @@ async fn non_json_wrong_content_type_and_oversized_bodies_are_refused() {
         }
         let huge =
             json!({"username": "x".repeat(1 << 20), "email": "h@example.com", "password": "p"});
-        expect_refusal(
-            &app,
-            path,
-            JSON,
-            huge.to_string().into_bytes(),
-            413,
-            "payload_too_large",
-        )
-        .await;
+        expect_json_refusal(&app, path, &huge, 413, "payload_too_large").await;
     }
     let big_password = json!({"username": "bigpw", "email": "bigpw@example.com", "password": "p".repeat(10 * 1024)});
-    expect_refusal(
+    expect_json_refusal(
         &app,
         "/auth/register",
-        JSON,
-        big_password.to_string().into_bytes(),
+        &big_password,
         400,
         "invalid_password",
     )
@@ -295,15 +265,7 @@ async fn session_endpoints_refuse_hostile_bodies_without_changing_anything() {
         ("/auth/refresh", json!({})),
     ];
     for (path, body) in cases {
-        expect_refusal(
-            &app,
-            path,
-            JSON,
-            body.to_string().into_bytes(),
-            400,
-            "malformed_request",
-        )
-        .await;
+        expect_json_refusal(&app, path, &body, 400, "malformed_request").await;
     }
     let anonymous_logout = app.logout(None, &json!({})).await;
     assert_eq!(anonymous_logout.status(), 401);

@@ -125,18 +125,7 @@ async fn room_join<A: Adapter>(
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
 ) {
-    let payload = payload_of(data);
-    let body = async {
-        let req: RoomRequest = parse(&payload)?;
-        rooms::may_join(&req.room, &p.user_id)?;
-        s.join(req.room.clone());
-        tracing::debug!(room = req.room, "joined");
-        Ok(RoomAck {
-            ok: true,
-            room: req.room,
-        })
-    };
-    handle(&s, "room:join", &p, &payload, ack, body).await;
+    change_room(s, p, payload_of(data), ack, true).await;
 }
 
 async fn room_leave<A: Adapter>(
@@ -145,17 +134,34 @@ async fn room_leave<A: Adapter>(
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
 ) {
-    let payload = payload_of(data);
+    change_room(s, p, payload_of(data), ack, false).await;
+}
+
+/// `room:join` (`join = true`) or `room:leave`, under the room policy.
+async fn change_room<A: Adapter>(
+    s: SocketRef<A>,
+    p: Principal,
+    payload: Value,
+    ack: AckSender<A>,
+    join: bool,
+) {
     let body = async {
         let req: RoomRequest = parse(&payload)?;
-        rooms::may_leave(&req.room, &p.user_id)?;
-        s.leave(req.room.clone());
+        if join {
+            rooms::may_join(&req.room, &p.user_id)?;
+            s.join(req.room.clone());
+        } else {
+            rooms::may_leave(&req.room, &p.user_id)?;
+            s.leave(req.room.clone());
+        }
+        tracing::debug!(room = req.room, join, "room changed");
         Ok(RoomAck {
             ok: true,
             room: req.room,
         })
     };
-    handle(&s, "room:leave", &p, &payload, ack, body).await;
+    let event = if join { "room:join" } else { "room:leave" };
+    handle(&s, event, &p, &payload, ack, body).await;
 }
 
 async fn message<A: Adapter>(
