@@ -3,6 +3,8 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use service_kit::bearer::BearerKeys;
+
 use crate::rate_limit::Policy;
 
 /// Log output format.
@@ -45,6 +47,11 @@ pub struct Settings {
     pub register_per_address: Policy,
     /// Reverse proxies in front of the service (`TRUSTED_PROXY_HOPS`).
     pub trusted_proxy_hops: usize,
+    /// Credentials gRPC callers must present (`AUTH_GRPC_TOKEN`); `None`
+    /// only on a loopback `AUTH_GRPC_ADDR`.
+    pub grpc_token: Option<BearerKeys>,
+    /// Concurrent `WatchRevocations` streams served (`MAX_REVOCATION_STREAMS`).
+    pub max_revocation_streams: usize,
 }
 
 /// One documented variable: name, default, meaning. `--help` prints these.
@@ -107,6 +114,17 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "0",
         "reverse proxies in front; >0 takes the client address from X-Forwarded-For",
     ),
+    (
+        "AUTH_GRPC_TOKEN",
+        "(unset: loopback AUTH_GRPC_ADDR only)",
+        "comma-separated secrets (>= 32 chars) gRPC callers send as `authorization: Bearer`; \
+         several are accepted during a rotation; unset refuses to start on a non-loopback address",
+    ),
+    (
+        "MAX_REVOCATION_STREAMS",
+        "1024",
+        "concurrent WatchRevocations streams; more are refused with RESOURCE_EXHAUSTED",
+    ),
 ];
 
 /// A setting that could not be parsed; the message names the variable.
@@ -145,9 +163,17 @@ impl Settings {
             ));
         }
         let (_, keys) = get("JWT_SIGNING_KEYS", "");
+        let grpc_addr = socket_addr(get("AUTH_GRPC_ADDR", "127.0.0.1:50051"))?;
+        let grpc_token = grpc_token(get("AUTH_GRPC_TOKEN", ""))?;
+        if grpc_token.is_none() && !grpc_addr.ip().is_loopback() {
+            return Err(invalid(
+                "AUTH_GRPC_TOKEN",
+                "must be set when AUTH_GRPC_ADDR is not a loopback address",
+            ));
+        }
         Ok(Self {
             http_addr: socket_addr(get("AUTH_HTTP_ADDR", "127.0.0.1:8080"))?,
-            grpc_addr: socket_addr(get("AUTH_GRPC_ADDR", "127.0.0.1:50051"))?,
+            grpc_addr,
             mongodb_uri: mongodb_uri(get("MONGODB_URI", "mongodb://127.0.0.1:27017"))?,
             mongodb_database: database_name(get("MONGODB_DATABASE", "gatehouse"))?,
             signing_keys: keys
@@ -165,6 +191,8 @@ impl Settings {
             login_failures: policy(get("RATE_LIMIT_LOGIN_FAILURES", "5/15m"))?,
             register_per_address: policy(get("RATE_LIMIT_REGISTER_PER_ADDRESS", "10/1h"))?,
             trusted_proxy_hops: hops(get("TRUSTED_PROXY_HOPS", "0"))?,
+            grpc_token,
+            max_revocation_streams: streams(get("MAX_REVOCATION_STREAMS", "1024"))?,
         })
     }
 
@@ -255,6 +283,23 @@ fn hops((name, value): (&'static str, String)) -> Result<usize, ConfigError> {
     }
 }
 
+fn grpc_token((name, value): (&'static str, String)) -> Result<Option<BearerKeys>, ConfigError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    // The error names the entry's position, never its text: it is a secret.
+    BearerKeys::parse(&value)
+        .map(Some)
+        .map_err(|e| invalid(name, e.to_string()))
+}
+
+fn streams((name, value): (&'static str, String)) -> Result<usize, ConfigError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err(invalid(name, "must be a number from 1 to 100000")),
+    }
+}
+
 fn log_format((name, value): (&'static str, String)) -> Result<LogFormat, ConfigError> {
     match value.trim() {
         "pretty" => Ok(LogFormat::Pretty),
@@ -312,6 +357,25 @@ mod tests {
         for name in parsed {
             assert!(help.contains(name), "--help does not list {name}");
         }
+    }
+
+    #[test]
+    fn grpc_credentials_are_required_off_loopback_and_never_echoed() {
+        let s = settings(&[]).unwrap();
+        assert!(s.grpc_token.is_none(), "loopback default runs without");
+        let err = settings(&[("AUTH_GRPC_ADDR", "0.0.0.0:50051")]).unwrap_err();
+        assert_eq!(err.name, "AUTH_GRPC_TOKEN");
+        let secret = "s3cret-but-too-short";
+        let err = settings(&[("AUTH_GRPC_TOKEN", secret)]).unwrap_err();
+        assert_eq!(err.name, "AUTH_GRPC_TOKEN");
+        assert!(!err.to_string().contains(secret), "{err}");
+        let long = "x".repeat(40);
+        let s = settings(&[
+            ("AUTH_GRPC_ADDR", "0.0.0.0:50051"),
+            ("AUTH_GRPC_TOKEN", &long),
+        ])
+        .unwrap();
+        assert!(s.grpc_token.unwrap().accepts(long.as_bytes()));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::Settings,
     credentials::Hasher,
-    grpc::{self, Directory},
+    grpc::{self, CallerCheck, Directory, RevocationFeed},
     metrics::Metrics,
     rate_limit::Limiter,
     routes,
@@ -43,6 +43,7 @@ pub struct Application {
     http: Server,
     grpc_listener: TcpListener,
     directory: Directory,
+    callers: CallerCheck,
     closing: CancellationToken,
 }
 
@@ -89,6 +90,18 @@ impl Application {
         let grpc_addr = grpc_listener.local_addr()?;
 
         let closing = CancellationToken::new();
+        if settings.grpc_token.is_none() {
+            tracing::warn!(
+                "AUTH_GRPC_TOKEN is unset: gRPC callers are NOT authenticated. Allowed only because \
+                 AUTH_GRPC_ADDR is a loopback address; never run like this in production."
+            );
+        }
+        let feed = RevocationFeed::start(
+            store.clone(),
+            store.revocations_appended(),
+            settings.max_revocation_streams,
+            closing.clone(),
+        );
         let metrics = web::Data::new(Metrics::default());
         let http = HttpServer::new(move || {
             App::new()
@@ -109,7 +122,8 @@ impl Application {
             grpc_port: grpc_addr.port(),
             http,
             grpc_listener,
-            directory: Directory::new(store, closing.clone()),
+            directory: Directory::new(store, feed, closing.clone()),
+            callers: CallerCheck::new(settings.grpc_token),
             closing,
         })
     }
@@ -132,9 +146,14 @@ impl Application {
     ) -> anyhow::Result<()> {
         let handle = self.http.handle();
         let (stop_grpc, grpc_stopped) = tokio::sync::oneshot::channel::<()>();
-        let grpc = tokio::spawn(grpc::serve(self.grpc_listener, self.directory, async {
-            let _ = grpc_stopped.await;
-        }));
+        let grpc = tokio::spawn(grpc::serve(
+            self.grpc_listener,
+            self.directory,
+            self.callers,
+            async {
+                let _ = grpc_stopped.await;
+            },
+        ));
         let http = tokio::spawn(self.http);
         tokio::select! {
             _ = shutdown => tracing::info!("shutdown requested: draining requests"),

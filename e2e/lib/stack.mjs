@@ -78,6 +78,8 @@ export class Stack {
     this.dir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
     afterStop(() => rmSync(this.dir, { recursive: true, force: true }));
     this.keyPath = join(this.dir, 'signing-key.pem');
+    // The gRPC credentials both services share, as in production.
+    this.grpcToken = `e2e-grpc-${randomBytes(24).toString('hex')}`;
     writeFileSync(this.keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     this.auths = [];
     this.gateways = [];
@@ -100,6 +102,7 @@ export class Stack {
     const gw = new Gateway(label, {
       AUTH_GRPC_URL: auth.grpcUrl,
       AUTH_JWKS_URL: `${auth.httpUrl}/.well-known/jwks.json`,
+      AUTH_GRPC_TOKEN: this.grpcToken,
       ...env,
     });
     await gw.start(ready);
@@ -139,6 +142,7 @@ export class AuthService {
       MONGODB_URI: this.mongoUri,
       MONGODB_DATABASE: this.stack.database,
       JWT_SIGNING_KEYS: this.stack.keyPath,
+      AUTH_GRPC_TOKEN: this.stack.grpcToken,
       ...this.env,
     });
     const label = this.generation === 0 ? this.name : `${this.name}#${this.generation}`;

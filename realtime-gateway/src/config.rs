@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use service_kit::bearer::BearerKeys;
+
 /// `--help` text: every variable, its default and its meaning.
 pub const HELP: &str = "\
 realtime-gateway: authenticated socket.io gateway of Gatehouse
@@ -18,6 +20,8 @@ ENVIRONMENT (default in brackets):
     GATEWAY_ADDR              [127.0.0.1:3000] socket.io + HTTP listen address; port 0 picks a free port
     AUTH_GRPC_URL             [http://127.0.0.1:50051] auth-service gRPC endpoint (CheckSession, WatchRevocations)
     AUTH_JWKS_URL             [http://127.0.0.1:8080/.well-known/jwks.json] public keys of the access tokens
+    AUTH_GRPC_TOKEN           [unset = sends none] secret (>= 32 chars) sent as `authorization: Bearer` on every
+                              gRPC call; must be one of the auth-service's AUTH_GRPC_TOKEN values
     REDIS_URL                 [unset = single node, in memory] Redis >= 7 shared by replicas; RESP3 is
                               required, `?protocol=resp3` is appended when the URL has no protocol
     JWT_ISSUER                [gatehouse] required `iss` of access tokens
@@ -65,6 +69,8 @@ pub struct Settings {
     pub auth_grpc_url: String,
     /// `AUTH_JWKS_URL`.
     pub auth_jwks_url: String,
+    /// `AUTH_GRPC_TOKEN`: the first entry is sent.
+    pub auth_grpc_token: Option<BearerKeys>,
     /// `REDIS_URL` (with `protocol=resp3` ensured), `None` for a single node.
     pub redis_url: Option<String>,
     /// `JWT_ISSUER`.
@@ -98,6 +104,7 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             auth_grpc_url: "http://127.0.0.1:50051".into(),
             auth_jwks_url: "http://127.0.0.1:8080/.well-known/jwks.json".into(),
+            auth_grpc_token: None,
             redis_url: None,
             jwt_issuer: "gatehouse".into(),
             jwt_audience: "gatehouse".into(),
@@ -142,6 +149,15 @@ impl Settings {
             addr: parse_or(&get, "GATEWAY_ADDR", d.addr, |v| v.parse().map_err(str_err))?,
             auth_grpc_url: parse_or(&get, "AUTH_GRPC_URL", d.auth_grpc_url, http_url)?,
             auth_jwks_url: parse_or(&get, "AUTH_JWKS_URL", d.auth_jwks_url, http_url)?,
+            auth_grpc_token: get("AUTH_GRPC_TOKEN")
+                .map(|v| {
+                    BearerKeys::parse(&v).map_err(|e| ConfigError {
+                        var: "AUTH_GRPC_TOKEN",
+                        value: "(redacted)".into(),
+                        reason: e.to_string(),
+                    })
+                })
+                .transpose()?,
             redis_url: get("REDIS_URL")
                 .map(|v| redis_url(&v).map_err(|r| bad("REDIS_URL", &v, r)))
                 .transpose()?,
@@ -294,6 +310,16 @@ mod tests {
             with(&[("GATEWAY_ADDR", "nowhere")]).unwrap_err().var,
             "GATEWAY_ADDR"
         );
+    }
+
+    #[test]
+    fn a_bad_grpc_token_is_refused_without_echoing_it() {
+        let err = with(&[("AUTH_GRPC_TOKEN", "tooshort-secret")]).unwrap_err();
+        assert_eq!(err.var, "AUTH_GRPC_TOKEN");
+        assert!(!err.to_string().contains("tooshort-secret"), "{err}");
+        let token = "t".repeat(40);
+        let s = with(&[("AUTH_GRPC_TOKEN", &token)]).unwrap();
+        assert!(s.auth_grpc_token.unwrap().accepts(token.as_bytes()));
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! `/healthz` (alive: always 200 while the process serves) and `/readyz`
-//! (200 once the JWKS is loaded and the revocation stream is up, 503 before
-//! that and while draining), plus the `healthcheck` subcommand used by the
+//! (200 once the JWKS is loaded and the revocation stream is up, 503 with
+//! the reason before that, while the auth-service refuses the gateway's
+//! credentials, and while draining), plus the `healthcheck` subcommand used by the
 //! container HEALTHCHECK, which has no curl.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
 
 use crate::state::AppState;
 
@@ -22,11 +24,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn readyz(State(state): State<AppState>) -> StatusCode {
-    if state.is_ready() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
+/// 200 `{"ready":true}`, or 503 `{"ready":false,"reason":…}` naming what
+/// is missing (see [`crate::state::NotReady`]).
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match state.readiness() {
+        Ok(()) => (StatusCode::OK, Json(json!({"ready": true}))),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"ready": false, "reason": reason.as_str()})),
+        ),
     }
 }
 

@@ -25,7 +25,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::config::{CorsOrigins, Settings};
 use crate::grpc::revocations::OnRevoke;
-use crate::grpc::{RevocationWatcher, SessionChecker, lazy_channel};
+use crate::grpc::{AuthLink, RevocationWatcher, SessionChecker, lazy_channel};
 use crate::socket::control::{LocalSockets, drain};
 use crate::socket::limits::ConnectionLimiter;
 use crate::socket::{authenticate, on_connect};
@@ -59,7 +59,15 @@ impl Application {
             .with_context(|| format!("binding GATEWAY_ADDR {}", settings.addr))?;
         let addr = listener.local_addr().context("reading the bound address")?;
 
-        let channel = lazy_channel(&settings.auth_grpc_url)?;
+        let link = AuthLink::new(
+            lazy_channel(&settings.auth_grpc_url)?,
+            settings.auth_grpc_token.as_ref(),
+        )?;
+        if settings.auth_grpc_token.is_none() {
+            tracing::warn!(
+                "AUTH_GRPC_TOKEN is unset: calling the auth-service without credentials"
+            );
+        }
         let jwks = Arc::new(JwksCache::new(
             settings.jwt_issuer.clone(),
             jwks::http_source(settings.auth_jwks_url.clone())?,
@@ -70,9 +78,9 @@ impl Application {
                 &settings.jwt_issuer,
                 &settings.jwt_audience,
             ),
-            sessions: SessionChecker::new(channel.clone(), settings.session_cache_ttl),
+            sessions: SessionChecker::new(&link, settings.session_cache_ttl),
             limiter: ConnectionLimiter::new(settings.max_connections_per_user),
-            grpc_connected: Arc::new(AtomicBool::new(false)),
+            auth_link: link.status().clone(),
             draining: AtomicBool::new(false),
             max_event_bytes: settings.max_event_bytes,
             event_burst: settings.event_burst,
@@ -99,12 +107,7 @@ impl Application {
                 }
             })
         };
-        let watcher = RevocationWatcher::new(
-            channel,
-            state.sessions.clone(),
-            on_revoke,
-            state.grpc_connected.clone(),
-        );
+        let watcher = RevocationWatcher::new(&link, state.sessions.clone(), on_revoke);
         let tasks = vec![tokio::spawn(jwks.run_loader()), tokio::spawn(watcher.run())];
 
         tracing::info!(addr = %addr, "realtime-gateway listening");

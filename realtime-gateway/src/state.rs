@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::grpc::SessionChecker;
+use crate::grpc::{LinkState, LinkStatus, SessionChecker};
 use crate::socket::limits::ConnectionLimiter;
 use crate::token::TokenVerifier;
 
@@ -21,8 +21,8 @@ pub struct GatewayState {
     pub sessions: SessionChecker,
     /// `MAX_CONNECTIONS_PER_USER`.
     pub limiter: Arc<ConnectionLimiter>,
-    /// Whether the revocation stream is subscribed (gRPC reachable).
-    pub grpc_connected: Arc<AtomicBool>,
+    /// The gRPC link to the auth-service: up, down, or credentials refused.
+    pub auth_link: Arc<LinkStatus>,
     /// Set on SIGTERM: refuse handshakes, report not ready.
     pub draining: AtomicBool,
     /// `MAX_EVENT_BYTES`.
@@ -35,12 +35,52 @@ pub struct GatewayState {
     pub auth_expiring_lead: Duration,
 }
 
+/// Why the gateway is not ready; the text `/readyz` answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotReady {
+    /// The auth-service's public keys are not loaded yet.
+    KeysNotLoaded,
+    /// No revocation stream (auth-service gRPC unreachable).
+    AuthUnreachable,
+    /// The auth-service refused the gateway's `AUTH_GRPC_TOKEN`.
+    AuthRefusedCredentials,
+    /// Shutting down.
+    Draining,
+}
+
+impl NotReady {
+    /// The stable reason string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::KeysNotLoaded => "jwks_not_loaded",
+            Self::AuthUnreachable => "auth_grpc_unreachable",
+            Self::AuthRefusedCredentials => "auth_grpc_credentials_refused",
+            Self::Draining => "draining",
+        }
+    }
+}
+
 impl GatewayState {
-    /// Ready = keys loaded, gRPC stream up, not draining.
+    /// Ready = keys loaded, gRPC stream up, not draining; else the first
+    /// reason it is not.
+    pub fn readiness(&self) -> Result<(), NotReady> {
+        if self.is_draining() {
+            return Err(NotReady::Draining);
+        }
+        match self.auth_link.get() {
+            LinkState::Refused => return Err(NotReady::AuthRefusedCredentials),
+            LinkState::Down => return Err(NotReady::AuthUnreachable),
+            LinkState::Up => {}
+        }
+        if !self.verifier.jwks().is_loaded() {
+            return Err(NotReady::KeysNotLoaded);
+        }
+        Ok(())
+    }
+
+    /// Whether the gateway should receive traffic.
     pub fn is_ready(&self) -> bool {
-        self.verifier.jwks().is_loaded()
-            && self.grpc_connected.load(Ordering::Acquire)
-            && !self.is_draining()
+        self.readiness().is_ok()
     }
 
     /// Whether the gateway is shutting down.

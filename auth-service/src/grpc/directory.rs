@@ -1,6 +1,7 @@
 //! `UserDirectory`: answers gateways about sessions and streams revocations.
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use futures::Stream;
 use proto::auth::v1::{
@@ -10,26 +11,35 @@ use proto::auth::v1::{
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
+use super::feed::RevocationFeed;
 use crate::store::{SessionState, Store, StoreError};
 
 /// The `UserDirectory` service over the store.
 #[derive(Clone)]
 pub struct Directory {
     store: Store,
+    feed: Arc<RevocationFeed<Store>>,
     closing: CancellationToken,
 }
 
 impl Directory {
-    /// Serves directory queries from `store`; `closing` ends every
-    /// `WatchRevocations` stream at shutdown, so gateways move to another
-    /// replica instead of holding this one open.
-    pub fn new(store: Store, closing: CancellationToken) -> Self {
-        Self { store, closing }
+    /// Serves directory queries from `store` and revocations from `feed`;
+    /// `closing` ends every `WatchRevocations` stream at shutdown, so
+    /// gateways move to another replica instead of holding this one open.
+    pub fn new(store: Store, feed: Arc<RevocationFeed<Store>>, closing: CancellationToken) -> Self {
+        Self {
+            store,
+            feed,
+            closing,
+        }
     }
 }
 
-/// Longest id worth looking up; longer ones cannot exist.
-const MAX_ID_LEN: usize = 64;
+/// Ids are canonical UUIDs (hyphenated, lowercase, as this service writes
+/// them); anything else cannot exist and is refused before any lookup.
+fn is_id(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::parse_str(id).is_ok_and(|u| u.hyphenated().to_string() == id)
+}
 
 impl From<StoreError> for Status {
     fn from(err: StoreError) -> Self {
@@ -57,9 +67,9 @@ impl UserDirectory for Directory {
             user_id,
             session_id,
         } = request.into_inner();
-        if user_id.is_empty() || user_id.len() > MAX_ID_LEN || session_id.len() > MAX_ID_LEN {
+        if !is_id(&user_id) || !is_id(&session_id) {
             return Err(Status::invalid_argument(
-                "user_id and session_id must be 1-64 bytes",
+                "user_id and session_id must be canonical UUIDs",
             ));
         }
         let (status, username) = match self.store.session_state(&user_id, &session_id).await? {
@@ -83,10 +93,12 @@ impl UserDirectory for Directory {
         let from = request.into_inner().from;
         let from =
             i64::try_from(from).map_err(|_| Status::invalid_argument("from is out of range"))?;
-        Ok(Response::new(Box::pin(super::watch::revocations(
-            self.store.clone(),
-            from,
-            self.closing.clone(),
+        let entries = self
+            .feed
+            .subscribe(from, self.closing.clone())
+            .map_err(|_| Status::resource_exhausted("too many revocation streams; retry later"))?;
+        Ok(Response::new(Box::pin(super::watch::to_wire_stream(
+            entries,
         ))))
     }
 }

@@ -1,7 +1,11 @@
 //! The gRPC server gateways talk to: `UserDirectory`, the standard
-//! `grpc.health.v1.Health` service and server reflection.
+//! `grpc.health.v1.Health` service and server reflection. Every service but
+//! health checks its caller's credentials ([`credentials`]); revocations
+//! reach every subscriber through one follower per replica ([`feed`]).
 
+pub mod credentials;
 mod directory;
+pub mod feed;
 mod watch;
 
 use std::future::Future;
@@ -9,8 +13,11 @@ use std::future::Future;
 use proto::auth::v1::{FILE_DESCRIPTOR_SET, user_directory_server::UserDirectoryServer};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::interceptor::InterceptedService;
 
+pub use credentials::CallerCheck;
 pub use directory::Directory;
+pub use feed::RevocationFeed;
 
 /// The trace id of a valid W3C `traceparent` header (the caller's trace,
 /// recorded in this service's span so both logs can be joined).
@@ -33,6 +40,7 @@ fn trace_id(headers: &tonic::codegen::http::HeaderMap) -> Option<&str> {
 pub async fn serve(
     listener: TcpListener,
     directory: Directory,
+    callers: CallerCheck,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -49,8 +57,8 @@ pub async fn serve(
             tracing::info_span!("grpc", path = %request.uri().path(), trace_id)
         })
         .add_service(health_service)
-        .add_service(reflection)
-        .add_service(UserDirectoryServer::new(directory))
+        .add_service(InterceptedService::new(reflection, callers.clone()))
+        .add_service(UserDirectoryServer::with_interceptor(directory, callers))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
     Ok(())

@@ -83,7 +83,12 @@ async fn open_session(
         .store
         .create_session(user_id, refresh.hash, expires_at)
         .await?;
-    let access = state.tokens.issue(user_id, username, &session.id)?;
+    let access = state.tokens.issue(
+        user_id,
+        username,
+        &session.id,
+        session.expires_at.timestamp_millis() / 1000,
+    )?;
     Ok(token_response(access, refresh.token, "Login successful"))
 }
 

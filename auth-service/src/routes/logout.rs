@@ -29,16 +29,28 @@ pub async fn log_out(
             if token.len() > 128 {
                 return Err(ApiError::InvalidRefreshToken);
             }
-            let session = state
-                .store
-                .find_live_session_by_refresh(&hash_refresh_token(&token))
-                .await?
-                .ok_or(ApiError::InvalidRefreshToken)?;
-            state
-                .store
-                .revoke_session(&session.user_id, &session.id)
-                .await?;
-            (session.user_id, session.id, RevocationReason::Logout)
+            let hash = hash_refresh_token(&token);
+            match state.store.find_live_session_by_refresh(&hash).await? {
+                Some(session) => {
+                    state
+                        .store
+                        .revoke_session(&session.user_id, &session.id)
+                        .await?;
+                    (session.user_id, session.id, RevocationReason::Logout)
+                }
+                // A spent token: someone else refreshed with a copy. Ending
+                // the session is what its owner asked for, and it is the
+                // theft that refresh reuse already treats this way.
+                None => {
+                    let session = state
+                        .store
+                        .revoke_by_spent_refresh(&hash)
+                        .await?
+                        .ok_or(ApiError::InvalidRefreshToken)?;
+                    tracing::warn!(user_id = %session.user_id, session_id = %session.id, "spent refresh token presented to logout: session revoked");
+                    (session.user_id, session.id, RevocationReason::RefreshReuse)
+                }
+            }
         }
         (None, Some(true)) => {
             let claims = authenticate(&state, &req).await?;

@@ -52,6 +52,11 @@ pub async fn refresh_tokens(
         Some(user) if !user.disabled => user,
         _ => return Err(ApiError::InvalidRefreshToken),
     };
-    let access = state.tokens.issue(&user.id, &user.username, &session.id)?;
+    let access = state.tokens.issue(
+        &user.id,
+        &user.username,
+        &session.id,
+        session.expires_at.timestamp_millis() / 1000,
+    )?;
     Ok(HttpResponse::Ok().json(token_response(access, next.token, "Token refreshed")))
 }

@@ -18,7 +18,7 @@ use mongodb::{
     bson::doc,
     options::{ClientOptions, IndexOptions},
 };
-use tokio::sync::{Notify, OnceCell};
+use tokio::sync::{Mutex, Notify, OnceCell};
 
 pub use error::StoreError;
 pub use rate_limits::{COUNTER_GRACE, CounterDoc};
@@ -39,6 +39,7 @@ pub struct Store {
     revocations: Collection<RevocationDoc>,
     counters: Collection<CounterDoc>,
     revocations_appended: Arc<Notify>,
+    append_turn: Arc<Mutex<()>>,
     indexes: Arc<OnceCell<()>>,
 }
 
@@ -60,6 +61,7 @@ impl Store {
             revocations: db.collection("revocations"),
             counters: db.collection("rate_limits"),
             revocations_appended: Arc::new(Notify::new()),
+            append_turn: Arc::new(Mutex::new(())),
             db,
             indexes: Arc::new(OnceCell::new()),
         })

@@ -7,6 +7,7 @@
 //! good reason only if it was pruned. Entries older than the retention are
 //! pruned, except the newest, so positions never restart.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -15,8 +16,12 @@ use mongodb::{
     options::FindOptions,
 };
 use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
 use super::{Store, StoreError};
+
+/// Tries at a free position before giving up (only other replicas compete).
+const APPEND_ATTEMPTS: usize = 32;
 
 /// How long revocations stay replayable for a reconnecting gateway.
 pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
@@ -53,13 +58,22 @@ pub struct RevocationDoc {
 
 impl Store {
     /// Appends a revocation and returns its position.
+    ///
+    /// Appends of this process take turns (a local lock), so concurrent
+    /// logouts on one replica never race each other for a position; a race
+    /// with another replica is retried after a short random pause.
     pub async fn append_revocation(
         &self,
         user_id: &str,
         session_id: &str,
         reason: RevocationReason,
     ) -> Result<i64, StoreError> {
-        for _ in 0..16 {
+        let _turn = self.append_turn.lock().await;
+        for attempt in 0..APPEND_ATTEMPTS {
+            if attempt > 0 {
+                let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 20);
+                tokio::time::sleep(Duration::from_millis(1 + jitter)).await;
+            }
             let position = self.newest_revocation_position().await? + 1;
             let entry = RevocationDoc {
                 position,
@@ -104,13 +118,14 @@ impl Store {
         Ok(cursor.try_collect().await?)
     }
 
-    /// Resolves when this process appends a revocation (other replicas'
+    /// Notified when this process appends a revocation (other replicas'
     /// appends are found by polling).
-    pub fn revocation_appended(&self) -> tokio::sync::futures::Notified<'_> {
-        self.revocations_appended.notified()
+    pub fn revocations_appended(&self) -> Arc<Notify> {
+        self.revocations_appended.clone()
     }
 
-    async fn newest_revocation_position(&self) -> Result<i64, StoreError> {
+    /// The newest position in the log (0 when empty).
+    pub async fn newest_revocation_position(&self) -> Result<i64, StoreError> {
         let options = mongodb::options::FindOneOptions::builder()
             .sort(doc! {"_id": -1})
             .build();

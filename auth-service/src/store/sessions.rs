@@ -131,20 +131,34 @@ impl Store {
         if let Some(session) = rotated {
             return Ok(RotateOutcome::Rotated(session));
         }
+        Ok(match self.revoke_by_spent_refresh(old_hash).await? {
+            Some(session) => RotateOutcome::Reused(session),
+            None => RotateOutcome::Invalid,
+        })
+    }
+
+    /// A spent refresh token presented again means a copy exists: revokes
+    /// the session it belonged to (if still live) and returns that session.
+    /// `None` when the hash was never a spent token of any session.
+    pub async fn revoke_by_spent_refresh(
+        &self,
+        spent_hash: &str,
+    ) -> Result<Option<SessionDoc>, StoreError> {
         let Some(session) = self
             .sessions
-            .find_one(doc! {"spent_hashes": old_hash})
+            .find_one(doc! {"spent_hashes": spent_hash})
+            .projection(doc! {"spent_hashes": 0})
             .await?
         else {
-            return Ok(RotateOutcome::Invalid);
+            return Ok(None);
         };
         self.sessions
             .update_one(
                 doc! {"_id": &session.id, "revoked_at": null},
-                doc! {"$set": {"revoked_at": now}},
+                doc! {"$set": {"revoked_at": DateTime::now()}},
             )
             .await?;
-        Ok(RotateOutcome::Reused(session))
+        Ok(Some(session))
     }
 
     /// The live session whose current refresh token has this hash.

@@ -69,14 +69,18 @@ impl AccessTokens {
         &self.ring
     }
 
-    /// Signs a new access token for this user and session.
+    /// Signs a new access token for this user and session. Its `exp` is
+    /// the configured lifetime from now, but never past `session_end` (Unix
+    /// seconds): no access token outlives its session.
     pub fn issue(
         &self,
         user_id: &str,
         username: &str,
         session_id: &str,
+        session_end: i64,
     ) -> anyhow::Result<IssuedToken> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
+        let exp = (now + self.ttl.as_secs() as i64).min(session_end);
         let claims = AccessClaims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -84,7 +88,7 @@ impl AccessTokens {
             sid: session_id.to_owned(),
             iat: now,
             nbf: now,
-            exp: now + self.ttl.as_secs() as i64,
+            exp,
             jti: uuid::Uuid::new_v4().to_string(),
             username: username.to_owned(),
         };
@@ -95,7 +99,7 @@ impl AccessTokens {
         let token = jsonwebtoken::encode(&header, &claims, &key.encoding)?;
         Ok(IssuedToken {
             token,
-            expires_in: self.ttl.as_secs(),
+            expires_in: u64::try_from(exp - now).unwrap_or(0),
             claims,
         })
     }
@@ -134,7 +138,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_carry_every_claim() {
         let t = tokens();
-        let issued = t.issue("u1", "alice", "s1").unwrap();
+        let issued = t.issue("u1", "alice", "s1", i64::MAX).unwrap();
         let claims = t.verify(&issued.token).unwrap();
         assert_eq!(
             (
@@ -151,21 +155,39 @@ mod tests {
     }
 
     #[test]
+    fn no_token_outlives_its_session() {
+        let t = tokens();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let issued = t.issue("u1", "alice", "s1", now + 10).unwrap();
+        assert_eq!(issued.claims.exp, now + 10);
+        assert_eq!(issued.expires_in, 10);
+        let issued = t.issue("u1", "alice", "s1", now + 3600).unwrap();
+        assert_eq!(
+            issued.claims.exp,
+            now + 60,
+            "the lifetime wins when shorter"
+        );
+    }
+
+    #[test]
     fn a_token_from_another_ring_issuer_or_audience_is_invalid() {
         let ring =
             || KeyRing::from_keys(&[ed25519_dalek::SigningKey::from_bytes(&[7; 32])]).unwrap();
         let ttl = Duration::from_secs(60);
         let ours = AccessTokens::new(ring(), "iss".into(), "aud".into(), ttl);
-        let stranger = tokens().issue("u1", "alice", "s1").unwrap().token;
+        let stranger = tokens().issue("u1", "alice", "s1", i64::MAX).unwrap().token;
         assert_eq!(ours.verify(&stranger), Err(TokenError::Invalid));
         for (iss, aud) in [("iss", "other"), ("other", "aud")] {
             let foreign = AccessTokens::new(ring(), iss.into(), aud.into(), ttl);
-            let token = foreign.issue("u1", "alice", "s1").unwrap().token;
+            let token = foreign.issue("u1", "alice", "s1", i64::MAX).unwrap().token;
             assert_eq!(ours.verify(&token), Err(TokenError::Invalid), "{iss}/{aud}");
         }
         let same = AccessTokens::new(ring(), "iss".into(), "aud".into(), ttl);
         assert!(
-            ours.verify(&same.issue("u1", "alice", "s1").unwrap().token)
+            ours.verify(&same.issue("u1", "alice", "s1", i64::MAX).unwrap().token)
                 .is_ok()
         );
     }
@@ -173,7 +195,7 @@ mod tests {
     #[test]
     fn alg_none_and_a_swapped_typ_are_invalid() {
         let t = tokens();
-        let issued = t.issue("u1", "alice", "s1").unwrap();
+        let issued = t.issue("u1", "alice", "s1", i64::MAX).unwrap();
         let parts: Vec<&str> = issued.token.split('.').collect();
         let kid = &t.ring().signing().kid;
         for header in [

@@ -4,7 +4,7 @@ use auth_service::store::{RevocationReason, Store};
 use proto::auth::v1::{CheckSessionRequest, SessionStatus, WatchRevocationsRequest};
 use tokio_stream::StreamExt;
 
-use crate::helpers::{mongodb_uri, new_user, spawn_app, token_ids};
+use crate::helpers::{Bearer, GRPC_TOKEN, mongodb_uri, new_user, spawn_app, token_ids};
 
 #[tokio::test]
 async fn check_session_reports_active_unknown_user_and_unknown_session() {
@@ -26,19 +26,35 @@ async fn check_session_reports_active_unknown_user_and_unknown_session() {
 }
 
 #[tokio::test]
-async fn check_session_refuses_oversized_ids() {
+async fn check_session_refuses_malformed_ids_before_any_lookup() {
     let app = spawn_app().await;
-    let request = CheckSessionRequest {
-        user_id: "u".repeat(10_000),
-        session_id: String::new(),
-    };
-    let status = app
-        .directory()
-        .await
-        .check_session(request)
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    let (user_id, session_id) = token_ids(&app.register_and_login(&new_user()).await);
+    // A real user with an empty or malformed session id must not tell
+    // "this user exists" apart from "no such user".
+    for (user, session) in [
+        (user_id.clone(), String::new()),
+        (user_id.clone(), "s".repeat(10_000)),
+        (user_id.clone(), session_id.to_uppercase()),
+        ("u".repeat(10_000), session_id.clone()),
+        (String::new(), session_id.clone()),
+        ("not-a-uuid".into(), session_id.clone()),
+    ] {
+        let request = CheckSessionRequest {
+            user_id: user.clone(),
+            session_id: session.clone(),
+        };
+        let status = app
+            .directory()
+            .await
+            .check_session(request)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            status.code(),
+            tonic::Code::InvalidArgument,
+            "{user:.40}/{session:.40}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -121,11 +137,12 @@ async fn server_reflection_lists_the_directory_and_health_services() {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
-    let mut responses = ServerReflectionClient::new(channel)
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut responses =
+        ServerReflectionClient::with_interceptor(channel, Bearer::new(Some(GRPC_TOKEN)))
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .unwrap()
+            .into_inner();
     let Some(MessageResponse::ListServicesResponse(list)) =
         responses.next().await.unwrap().unwrap().message_response
     else {

@@ -12,6 +12,37 @@ use proto::auth::v1::{
     CheckSessionRequest, SessionStatus, user_directory_client::UserDirectoryClient,
 };
 use serde_json::{Value, json};
+use tonic::service::interceptor::InterceptedService;
+
+/// The gRPC credentials every test service is started with.
+pub const GRPC_TOKEN: &str = "test-grpc-token-0123456789abcdef0123456789";
+
+/// A directory client with credentials.
+pub type Directory = UserDirectoryClient<InterceptedService<tonic::transport::Channel, Bearer>>;
+
+/// Sends `authorization: Bearer <token>` on every call (or nothing).
+#[derive(Clone)]
+pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl Bearer {
+    pub fn new(token: Option<&str>) -> Self {
+        Self(token.map(|t| format!("Bearer {t}").parse().unwrap()))
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
 
 /// A running auth-service and what a test needs to poke at it.
 pub struct TestApp {
@@ -69,6 +100,7 @@ pub async fn spawn_app_on(uri: &str, database: &str, overrides: &[(&str, &str)])
         ("RATE_LIMIT_LOGIN_PER_ADDRESS", "100000/1m".into()),
         ("RATE_LIMIT_LOGIN_FAILURES", "100000/1m".into()),
         ("RATE_LIMIT_REGISTER_PER_ADDRESS", "100000/1m".into()),
+        ("AUTH_GRPC_TOKEN", GRPC_TOKEN.into()),
     ];
     for (k, v) in overrides {
         vars.retain(|(name, _)| name != k);
@@ -236,13 +268,18 @@ impl TestApp {
 
 /// The `(sub, sid)` of a login or refresh body's access token.
 pub fn token_ids(body: &Value) -> (String, String) {
-    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-    let payload = body["token"].as_str().unwrap().split('.').nth(1).unwrap();
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let claims = claims(body);
     (
         claims["sub"].as_str().unwrap().to_owned(),
         claims["sid"].as_str().unwrap().to_owned(),
     )
+}
+
+/// The claims of the access token in a token response (unverified).
+pub fn claims(body: &Value) -> Value {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = body["token"].as_str().unwrap().split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
 impl TestApp {
@@ -255,8 +292,14 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn directory(&self) -> UserDirectoryClient<tonic::transport::Channel> {
-        UserDirectoryClient::new(self.grpc_channel().await)
+    /// A `UserDirectory` client presenting the service's gRPC token.
+    pub async fn directory(&self) -> Directory {
+        self.directory_as(Some(GRPC_TOKEN)).await
+    }
+
+    /// A `UserDirectory` client presenting `token` (or nothing).
+    pub async fn directory_as(&self, token: Option<&str>) -> Directory {
+        UserDirectoryClient::with_interceptor(self.grpc_channel().await, Bearer::new(token))
     }
 
     /// `CheckSession` over real gRPC: the status and username.

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod grpc;
+mod grpc_trust;
 mod helpers;
 mod hostile;
 mod login;

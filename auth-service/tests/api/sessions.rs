@@ -270,3 +270,80 @@ async fn deleting_the_account_needs_the_password_and_removes_everything() {
         (user_id.as_str(), RevocationReason::UserDeleted)
     );
 }
+
+#[tokio::test]
+async fn logout_with_a_spent_refresh_token_ends_the_session_a_thief_refreshed() {
+    let app = spawn_app().await;
+    let victim = app.register_and_login(&new_user()).await;
+    let (user_id, session_id) = token_ids(&victim);
+    let stolen = victim["refresh_token"].as_str().unwrap();
+    // The thief refreshes first with a copy: the victim's token is now spent.
+    let thief: Value = app.refresh(stolen).await.json().await.unwrap();
+    assert_eq!(app.get_me(thief["token"].as_str()).await.status(), 200);
+
+    // The victim logs out with the token it holds.
+    let response = app.logout(None, &json!({"refresh_token": stolen})).await;
+    assert_eq!(response.status(), 204);
+
+    assert_error(
+        app.get_me(thief["token"].as_str()).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    assert_error(
+        app.refresh(thief["refresh_token"].as_str().unwrap()).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+    assert_eq!(
+        app.check_session(&user_id, &session_id).await.0,
+        SessionStatus::SessionRevoked
+    );
+    // Announced, so gateways close the thief's sockets.
+    let revocation = next_revocation(&app, 0).await;
+    assert_eq!(
+        (revocation.user_id.as_str(), revocation.session_id.as_str()),
+        (user_id.as_str(), session_id.as_str())
+    );
+    assert_eq!(revocation.reason(), RevocationReason::RefreshReuse);
+}
+
+#[tokio::test]
+async fn logout_with_a_token_that_was_never_issued_changes_nothing() {
+    let app = spawn_app().await;
+    let login = app.register_and_login(&new_user()).await;
+    let response = app
+        .logout(None, &json!({"refresh_token": "x".repeat(43)}))
+        .await;
+    assert_error(response, 401, "invalid_refresh_token").await;
+    assert_eq!(app.get_me(login["token"].as_str()).await.status(), 200);
+}
+
+/// The `exp` claim of a token response.
+fn exp_of(body: &Value) -> i64 {
+    crate::helpers::claims(body)["exp"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn no_access_token_outlives_its_session() {
+    let app = crate::helpers::spawn_app_with(
+        &crate::helpers::mongodb_uri(),
+        &[("ACCESS_TOKEN_TTL", "30s"), ("REFRESH_TOKEN_TTL", "30s")],
+    )
+    .await;
+    let login = app.register_and_login(&new_user()).await;
+    let session_end = exp_of(&login);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let refreshed: Value = app
+        .refresh(login["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Uncapped, this token would live 30 s from now: past the session.
+    assert_eq!(exp_of(&refreshed), session_end);
+    let expires_in = refreshed["expires_in"].as_i64().unwrap();
+    assert!((27..=29).contains(&expires_in), "expires_in {expires_in}");
+}

@@ -7,7 +7,11 @@ use ed25519_dalek::{
     pkcs8::{EncodePrivateKey, spki::der::pem::LineEnding},
 };
 use serde_json::{Value, json};
+use service_kit::bearer::BearerKeys;
 use tokio::{sync::oneshot, task::JoinHandle};
+
+/// The gRPC credentials both services of a test stack share.
+const GRPC_TOKEN: &str = "stack-grpc-token-0123456789abcdef0123456789";
 
 type Server = (oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>);
 
@@ -42,6 +46,7 @@ async fn start_auth(key_path: &str, database: &str, http: u16, grpc: u16) -> (u1
         ("JWT_SIGNING_KEYS", key_path.to_owned()),
         ("RATE_LIMIT_LOGIN_PER_ADDRESS", "100000/1m".into()),
         ("RATE_LIMIT_REGISTER_PER_ADDRESS", "100000/1m".into()),
+        ("AUTH_GRPC_TOKEN", GRPC_TOKEN.into()),
     ];
     let settings = auth_service::config::Settings::from_lookup(|name| {
         vars.iter()
@@ -82,6 +87,7 @@ impl Stack {
             addr: "127.0.0.1:0".parse().unwrap(),
             auth_grpc_url: format!("http://127.0.0.1:{auth_grpc}"),
             auth_jwks_url: format!("http://127.0.0.1:{auth_http}/.well-known/jwks.json"),
+            auth_grpc_token: Some(BearerKeys::parse(GRPC_TOKEN).unwrap()),
             ..Default::default()
         };
         let gateway_app = realtime_gateway::startup::Application::build(settings)

@@ -1,9 +1,11 @@
 //! The gateway's gRPC client side of `gatehouse.auth.v1.UserDirectory`:
 //! session checks ([`session`]) and the revocation stream ([`revocations`]),
-//! each call carrying W3C trace context ([`trace`]).
+//! each call carrying W3C trace context ([`trace`]) and the gateway's
+//! credentials ([`link`]).
 
 #[cfg(test)]
 mod fake;
+pub mod link;
 pub mod revocations;
 pub mod session;
 pub mod trace;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tonic::transport::{Channel, Endpoint};
 
+pub use link::{AuthLink, LinkState, LinkStatus};
 pub use revocations::RevocationWatcher;
 pub use session::SessionChecker;
 

@@ -13,14 +13,12 @@
 //! cross-node traffic through the Redis adapter.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use proto::auth::v1::user_directory_client::UserDirectoryClient;
 use proto::auth::v1::{Revocation, WatchRevocationsRequest};
-use tonic::transport::Channel;
 
 use super::SessionChecker;
+use super::link::{AuthLink, DirectoryClient, LinkState, LinkStatus};
 
 /// Longest wait between two subscription attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -30,26 +28,22 @@ pub type OnRevoke = Arc<dyn Fn(&Revocation) + Send + Sync>;
 
 /// The background subscriber.
 pub struct RevocationWatcher {
-    client: UserDirectoryClient<Channel>,
+    client: DirectoryClient,
     sessions: SessionChecker,
     on_revoke: OnRevoke,
-    connected: Arc<AtomicBool>,
+    link: Arc<LinkStatus>,
     position: u64,
 }
 
 impl RevocationWatcher {
-    /// A watcher that reports its stream state in `connected` (readiness).
-    pub fn new(
-        channel: Channel,
-        sessions: SessionChecker,
-        on_revoke: OnRevoke,
-        connected: Arc<AtomicBool>,
-    ) -> Self {
+    /// A watcher that reports its stream state in the link's status
+    /// (readiness).
+    pub fn new(link: &AuthLink, sessions: SessionChecker, on_revoke: OnRevoke) -> Self {
         Self {
-            client: UserDirectoryClient::new(channel),
+            client: link.client(),
             sessions,
             on_revoke,
-            connected,
+            link: link.status().clone(),
             position: 0,
         }
     }
@@ -59,14 +53,22 @@ impl RevocationWatcher {
         let mut backoff = Duration::from_millis(100);
         loop {
             match self.follow().await {
-                Ok(()) => tracing::warn!("revocation stream ended; resubscribing"),
-                Err(status) => tracing::warn!(
-                    code = ?status.code(),
-                    retry_in = ?backoff,
-                    "revocation stream unavailable"
-                ),
+                Ok(()) => {
+                    tracing::warn!("revocation stream ended; resubscribing");
+                    self.link.set(LinkState::Down);
+                }
+                Err(status) => {
+                    tracing::warn!(
+                        code = ?status.code(),
+                        retry_in = ?backoff,
+                        "revocation stream unavailable"
+                    );
+                    // A refusal stays visible (readiness says why) until a
+                    // subscription succeeds.
+                    self.link.set(LinkState::Down);
+                    self.link.observe_failure(&status);
+                }
             }
-            self.connected.store(false, Ordering::Release);
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
             if self.position > 0 {
@@ -81,7 +83,7 @@ impl RevocationWatcher {
             from: self.position,
         });
         let mut stream = self.client.watch_revocations(req).await?.into_inner();
-        self.connected.store(true, Ordering::Release);
+        self.link.set(LinkState::Up);
         tracing::info!(from = self.position, %trace_id, "following revocations");
         while let Some(rev) = stream.message().await? {
             self.apply(&rev);
@@ -111,24 +113,23 @@ mod tests {
     #[tokio::test]
     async fn revocations_are_applied_and_resumed_from_the_last_position() {
         let (fake, channel) = spawn_fake().await;
-        let sessions = SessionChecker::new(channel.clone(), Duration::from_secs(60));
+        let link = AuthLink::new(channel, None).unwrap();
+        let sessions = SessionChecker::new(&link, Duration::from_secs(60));
         sessions.check("u1", "s1").await.unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s = seen.clone();
         let on_revoke: OnRevoke = Arc::new(move |r| s.lock().unwrap().push(r.session_id.clone()));
-        let connected = Arc::new(AtomicBool::new(false));
-        let watcher =
-            RevocationWatcher::new(channel, sessions.clone(), on_revoke, connected.clone());
+        let watcher = RevocationWatcher::new(&link, sessions.clone(), on_revoke);
         let task = tokio::spawn(watcher.run());
 
         let tx = wait_for_subscription(&fake, 1).await;
         for _ in 0..50 {
-            if connected.load(Ordering::Acquire) {
+            if link.status().get() == LinkState::Up {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(connected.load(Ordering::Acquire));
+        assert_eq!(link.status().get(), LinkState::Up);
         let rev = Revocation {
             user_id: "u1".into(),
             session_id: "s1".into(),

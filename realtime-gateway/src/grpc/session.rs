@@ -18,10 +18,10 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
-use proto::auth::v1::user_directory_client::UserDirectoryClient;
 use proto::auth::v1::{CheckSessionRequest, SessionStatus};
 use tokio::time::Instant;
-use tonic::transport::Channel;
+
+use super::link::{AuthLink, DirectoryClient, LinkStatus};
 
 use crate::error::AuthError;
 
@@ -44,17 +44,19 @@ struct Inner {
 /// Asks the auth-service whether a session is live; returns the username.
 #[derive(Clone)]
 pub struct SessionChecker {
-    client: UserDirectoryClient<Channel>,
+    client: DirectoryClient,
+    link: Arc<LinkStatus>,
     ttl: Duration,
     deadline: Duration,
     inner: Arc<Mutex<Inner>>,
 }
 
 impl SessionChecker {
-    /// A checker over `channel` whose ACTIVE answers live `ttl`.
-    pub fn new(channel: Channel, ttl: Duration) -> Self {
+    /// A checker over `link` whose ACTIVE answers live `ttl`.
+    pub fn new(link: &AuthLink, ttl: Duration) -> Self {
         Self {
-            client: UserDirectoryClient::new(channel),
+            client: link.client(),
+            link: link.status().clone(),
             ttl,
             deadline: CHECK_DEADLINE,
             inner: Arc::new(Mutex::new(Inner::default())),
@@ -99,9 +101,9 @@ impl SessionChecker {
     /// every waiter goes away.
     fn start_call(&self, key: Key, generation: u64) -> Pending {
         let (mut client, inner) = (self.client.clone(), self.inner.clone());
-        let (ttl, deadline) = (self.ttl, self.deadline);
+        let (ttl, deadline, link) = (self.ttl, self.deadline, self.link.clone());
         let task = tokio::spawn(async move {
-            let result = call(&mut client, &key, deadline).await;
+            let result = call(&mut client, &link, &key, deadline).await;
             let mut g = lock(&inner);
             g.inflight.remove(&key);
             if let Ok(name) = &result
@@ -142,7 +144,8 @@ fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
 }
 
 async fn call(
-    client: &mut UserDirectoryClient<Channel>,
+    client: &mut DirectoryClient,
+    link: &LinkStatus,
     (user_id, session_id): &Key,
     deadline: Duration,
 ) -> Result<String, AuthError> {
@@ -156,6 +159,7 @@ async fn call(
         Ok(Ok(resp)) => resp.into_inner(),
         Ok(Err(status)) => {
             tracing::warn!(%trace_id, code = ?status.code(), "CheckSession failed");
+            link.observe_failure(&status);
             return Err(AuthError::Unavailable);
         }
         Err(_) => {
