@@ -153,6 +153,8 @@ if [[ -z ${GATEHOUSE_SIGNING_KEY_FILE:-} && ! -f deploy/dev-keys/signing-1.pem ]
   printf 'dummy file for validation only, not a key\n' >"$tmp/signing-dummy.pem"
   export GATEHOUSE_SIGNING_KEY_FILE=$tmp/signing-dummy.pem
 fi
+# The gRPC token comes from the caller's environment; validation needs a value.
+export GATEHOUSE_GRPC_TOKEN=${GATEHOUSE_GRPC_TOKEN:-validation-only-not-a-real-token-0123456789}
 check "docker-compose config -q" compose_config
 check "policy: docker-compose.yml" compose_policy
 
