@@ -1,72 +1,90 @@
-//! Prometheus metrics: request counts and latency by route and status,
-//! rendered in the text exposition format at `GET /metrics`. Routes are
-//! labelled by their pattern (unknown paths share one label), so a client
-//! cannot blow up the number of series.
+//! Prometheus metrics of the auth-service (`GET /metrics`): one latency
+//! histogram of HTTP requests by method, route and status, on
+//! `prometheus-client`.
+//!
+//! Labels never carry client input: the route is the matched pattern
+//! (`unmatched` for any unknown path), the method one of the standard ones
+//! (`other` for anything else, so made-up methods add no series), and the
+//! status one the service itself answered.
 
-use std::{collections::BTreeMap, fmt::Write, sync::Mutex, time::Duration};
+use std::time::Duration;
 
-#[derive(Default, Clone, Copy)]
-struct Summary {
-    count: u64,
-    seconds: f64,
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use service_kit::metrics::latency_histogram;
+
+/// The methods kept as labels; any other is `other`.
+const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Routes listed at start (at zero), so the family exists before traffic.
+const SERVED: [(&str, &str); 9] = [
+    ("POST", "/auth/register"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/logout"),
+    ("GET", "/auth/me"),
+    ("DELETE", "/auth/me"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+];
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
 }
 
-/// Counters of one auth-service process.
-#[derive(Default)]
+/// The metrics of one auth-service process.
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), Summary>>,
+    registry: Registry,
+    requests: Family<RequestLabels, Histogram, fn() -> Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests: Family<RequestLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        for (method, route) in SERVED {
+            let _ = requests.get_or_create(&RequestLabels {
+                method,
+                route: route.into(),
+                status: 200,
+            });
+        }
+        let mut registry = Registry::default();
+        registry.register(
+            "gatehouse_http_request_duration_seconds",
+            "Time to answer HTTP requests, by method, route pattern and status",
+            requests.clone(),
+        );
+        Self { registry, requests }
+    }
 }
 
 impl Metrics {
-    /// Records one finished request.
+    /// Records one finished request; `route` is the matched pattern or
+    /// `unmatched`.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        if let Ok(mut requests) = self.requests.lock() {
-            let entry = requests
-                .entry((method.to_owned(), route.to_owned(), status))
-                .or_default();
-            entry.count += 1;
-            entry.seconds += elapsed.as_secs_f64();
-        }
+        let method = METHODS
+            .into_iter()
+            .find(|m| *m == method)
+            .unwrap_or("other");
+        self.requests
+            .get_or_create(&RequestLabels {
+                method,
+                route: route.to_owned(),
+                status,
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
-    /// The Prometheus text exposition of every series.
+    /// The exposition of every series.
     pub fn render(&self) -> String {
-        let snapshot = self.requests.lock().map(|r| r.clone()).unwrap_or_default();
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP gatehouse_http_requests_total HTTP requests by method, route and status."
-        );
-        let _ = writeln!(out, "# TYPE gatehouse_http_requests_total counter");
-        for ((method, route, status), s) in &snapshot {
-            let _ = writeln!(
-                out,
-                "gatehouse_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {}",
-                s.count
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP gatehouse_http_request_duration_seconds Time to answer, by method, route and status."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE gatehouse_http_request_duration_seconds summary"
-        );
-        for ((method, route, status), s) in &snapshot {
-            let labels = format!("method=\"{method}\",route=\"{route}\",status=\"{status}\"");
-            let _ = writeln!(
-                out,
-                "gatehouse_http_request_duration_seconds_sum{{{labels}}} {:.6}",
-                s.seconds
-            );
-            let _ = writeln!(
-                out,
-                "gatehouse_http_request_duration_seconds_count{{{labels}}} {}",
-                s.count
-            );
-        }
-        out
+        service_kit::metrics::render(&self.registry)
     }
 }
 
@@ -75,17 +93,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_counts_and_durations_per_series() {
+    fn records_latency_per_series_and_folds_unknown_methods() {
         let metrics = Metrics::default();
         metrics.observe("POST", "/auth/login", 401, Duration::from_millis(20));
         metrics.observe("POST", "/auth/login", 401, Duration::from_millis(30));
+        for made_up in ["FOO0X", "FOO1X", "BREW"] {
+            metrics.observe(made_up, "unmatched", 405, Duration::from_millis(1));
+        }
         let text = metrics.render();
+        let series = r#"{method="POST",route="/auth/login",status="401"}"#;
         assert!(
-            text.contains(
-                r#"gatehouse_http_requests_total{method="POST",route="/auth/login",status="401"} 2"#
-            ),
+            text.contains(&format!(
+                "gatehouse_http_request_duration_seconds_count{series} 2"
+            )),
             "{text}"
         );
-        assert!(text.contains(r#"gatehouse_http_request_duration_seconds_sum{method="POST",route="/auth/login",status="401"} 0.050000"#), "{text}");
+        assert!(
+            text.contains(r#"_count{method="other",route="unmatched",status="405"} 3"#),
+            "{text}"
+        );
+        assert!(!text.contains("FOO0X"));
     }
 }

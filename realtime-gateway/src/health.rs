@@ -14,6 +14,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+use std::sync::Arc;
+
+use axum::http::header::CONTENT_TYPE;
+
+use crate::metrics::Metrics;
+use crate::socket::control::LocalSockets;
 use crate::state::AppState;
 
 /// The health routes.
@@ -22,6 +28,17 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { StatusCode::OK }))
         .route("/readyz", get(readyz))
         .with_state(state)
+}
+
+/// `GET /metrics`: the Prometheus exposition, gauges read from `sockets`.
+pub fn metrics_router(metrics: Metrics, sockets: Arc<dyn LocalSockets>) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let text = metrics.render(sockets.as_ref());
+            async move { ([(CONTENT_TYPE, service_kit::metrics::CONTENT_TYPE)], text) }
+        }),
+    )
 }
 
 /// 200 `{"ready":true}`, or 503 `{"ready":false,"reason":…}` naming what

@@ -20,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod grpc;
 pub mod health;
+pub mod metrics;
 pub mod socket;
 pub mod startup;
 pub mod state;

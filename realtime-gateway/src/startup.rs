@@ -26,6 +26,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use crate::config::{CorsOrigins, Settings};
 use crate::grpc::revocations::OnRevoke;
 use crate::grpc::{AuthLink, RevocationWatcher, SessionChecker, lazy_channel};
+use crate::metrics::GatewayMetrics;
 use crate::socket::control::{LocalSockets, drain};
 use crate::socket::limits::ConnectionLimiter;
 use crate::socket::{authenticate, on_connect};
@@ -72,13 +73,18 @@ impl Application {
             settings.jwt_issuer.clone(),
             jwks::http_source(settings.auth_jwks_url.clone())?,
         ));
+        let metrics = Arc::new(GatewayMetrics::new());
         let state: AppState = Arc::new(GatewayState {
             verifier: TokenVerifier::new(
                 jwks.clone(),
                 &settings.jwt_issuer,
                 &settings.jwt_audience,
             ),
-            sessions: SessionChecker::new(&link, settings.session_cache_ttl),
+            sessions: SessionChecker::new(
+                &link,
+                settings.session_cache_ttl,
+                metrics.check_session(),
+            ),
             limiter: ConnectionLimiter::new(settings.max_connections_per_user),
             auth_link: link.status().clone(),
             draining: AtomicBool::new(false),
@@ -86,9 +92,15 @@ impl Application {
             event_burst: settings.event_burst,
             event_rate_per_sec: settings.event_rate_per_sec,
             auth_expiring_lead: settings.auth_expiring_lead,
+            metrics: metrics.clone(),
         });
 
-        let routes = crate::health::router(state.clone());
+        let routes = {
+            let (state, metrics) = (state.clone(), metrics.clone());
+            move |sockets| {
+                crate::health::router(state).merge(crate::health::metrics_router(metrics, sockets))
+            }
+        };
         let (router, sockets) = socket_server(&settings, state.clone(), routes).await?;
         let router = router.layer(axum::middleware::map_request(
             crate::compact::detach_request,
@@ -100,7 +112,9 @@ impl Application {
 
         let on_revoke: OnRevoke = {
             let sockets = sockets.clone();
+            let metrics = metrics.clone();
             Arc::new(move |rev| {
+                metrics.revocation_applied();
                 let n = sockets.disconnect_session(&rev.user_id, &rev.session_id);
                 if n > 0 {
                     tracing::info!(user_id = rev.user_id, sockets = n, "closed revoked sockets");
@@ -173,13 +187,14 @@ impl Application {
     }
 }
 
-/// Builds the socket.io layer on the configured adapter and returns `routes`
-/// wrapped in it (the layer serves `/socket.io/`, the rest falls through)
-/// plus an adapter-independent handle on local sockets.
+/// Builds the socket.io layer on the configured adapter and returns the
+/// routes made by `routes` (given the local sockets) wrapped in it (the
+/// layer serves `/socket.io/`, the rest falls through) plus an
+/// adapter-independent handle on local sockets.
 async fn socket_server(
     settings: &Settings,
     state: AppState,
-    routes: Router,
+    routes: impl FnOnce(Arc<dyn LocalSockets>) -> Router,
 ) -> anyhow::Result<(Router, Arc<dyn LocalSockets>)> {
     let max_payload = settings.max_event_bytes + FRAMING_ALLOWANCE;
     let builder = SocketIo::builder()
@@ -192,7 +207,8 @@ async fn socket_server(
             let (layer, io) = builder.build_layer();
             io.ns("/", on_connect.with(authenticate));
             tracing::info!("single node: in-memory adapter");
-            Ok((routes.layer(layer), Arc::new(io)))
+            let sockets: Arc<dyn LocalSockets> = Arc::new(io);
+            Ok((routes(sockets.clone()).layer(layer), sockets))
         }
         Some(url) => {
             let client = redis_client::Client::open(url.as_str()).context("REDIS_URL")?;
@@ -204,7 +220,8 @@ async fn socket_server(
                 .await
                 .context("initialising the Redis adapter")?;
             tracing::info!("cluster: Redis adapter");
-            Ok((routes.layer(layer), Arc::new(io)))
+            let sockets: Arc<dyn LocalSockets> = Arc::new(io);
+            Ok((routes(sockets.clone()).layer(layer), sockets))
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::grpc::{LinkState, LinkStatus, SessionChecker};
+use crate::metrics::Metrics;
 use crate::socket::limits::ConnectionLimiter;
 use crate::token::TokenVerifier;
 
@@ -33,6 +34,8 @@ pub struct GatewayState {
     pub event_rate_per_sec: f64,
     /// `AUTH_EXPIRING_LEAD`.
     pub auth_expiring_lead: Duration,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
 }
 
 /// Why the gateway is not ready; the text `/readyz` answers with.

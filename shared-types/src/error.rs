@@ -73,7 +73,7 @@ pub struct ErrorBody {
 
 /// Why the gateway refused a socket.io handshake: the `message` of the
 /// client's `connect_error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectErrorCode {
     /// Missing, malformed, forged or otherwise unacceptable token. Log in again.
@@ -126,7 +126,9 @@ mod tests {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
-        let json = serde_json::to_string(&ConnectErrorCode::AuthUnavailable).unwrap();
-        assert_eq!(json, "\"auth_unavailable\"");
+        for code in <ConnectErrorCode as strum::IntoEnumIterator>::iter() {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
     }
 }

@@ -75,9 +75,22 @@ pub enum Ack<T> {
     },
 }
 
-/// Why an event was refused (sent in its ack).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Why an event was refused (sent in its ack). `<&'static str>::from(code)`
+/// is the wire string; [`strum::IntoEnumIterator`] lists every code.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum EventErrorCode {
     /// The payload is not the shape the event expects.
     InvalidPayload,
@@ -121,6 +134,15 @@ pub struct RefreshAck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_event_code_serializes_as_its_static_string() {
+        for code in EventErrorCode::iter() {
+            let name: &'static str = code.into();
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{name}\""));
+        }
+    }
 
     #[test]
     fn a_message_may_carry_a_forged_from_but_no_other_extra_field() {

@@ -7,6 +7,7 @@
 
 mod handshake;
 mod helpers;
+mod metrics;
 mod outage;
 mod revocation;
 mod socket;

@@ -114,7 +114,11 @@ mod tests {
     async fn revocations_are_applied_and_resumed_from_the_last_position() {
         let (fake, channel) = spawn_fake().await;
         let link = AuthLink::new(channel, None).unwrap();
-        let sessions = SessionChecker::new(&link, Duration::from_secs(60));
+        let sessions = SessionChecker::new(
+            &link,
+            Duration::from_secs(60),
+            service_kit::metrics::latency_histogram(),
+        );
         sessions.check("u1", "s1").await.unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s = seen.clone();

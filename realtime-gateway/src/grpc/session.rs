@@ -21,6 +21,8 @@ use futures::future::{BoxFuture, Shared};
 use proto::auth::v1::{CheckSessionRequest, SessionStatus};
 use tokio::time::Instant;
 
+use prometheus_client::metrics::histogram::Histogram;
+
 use super::link::{AuthLink, DirectoryClient, LinkStatus};
 
 use crate::error::AuthError;
@@ -46,17 +48,20 @@ struct Inner {
 pub struct SessionChecker {
     client: DirectoryClient,
     link: Arc<LinkStatus>,
+    latency: Histogram,
     ttl: Duration,
     deadline: Duration,
     inner: Arc<Mutex<Inner>>,
 }
 
 impl SessionChecker {
-    /// A checker over `link` whose ACTIVE answers live `ttl`.
-    pub fn new(link: &AuthLink, ttl: Duration) -> Self {
+    /// A checker over `link` whose ACTIVE answers live `ttl`; each call's
+    /// round trip is observed in `latency`.
+    pub fn new(link: &AuthLink, ttl: Duration, latency: Histogram) -> Self {
         Self {
             client: link.client(),
             link: link.status().clone(),
+            latency,
             ttl,
             deadline: CHECK_DEADLINE,
             inner: Arc::new(Mutex::new(Inner::default())),
@@ -102,8 +107,11 @@ impl SessionChecker {
     fn start_call(&self, key: Key, generation: u64) -> Pending {
         let (mut client, inner) = (self.client.clone(), self.inner.clone());
         let (ttl, deadline, link) = (self.ttl, self.deadline, self.link.clone());
+        let latency = self.latency.clone();
         let task = tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let result = call(&mut client, &link, &key, deadline).await;
+            latency.observe(started.elapsed().as_secs_f64());
             let mut g = lock(&inner);
             g.inflight.remove(&key);
             if let Ok(name) = &result

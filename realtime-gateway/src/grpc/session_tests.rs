@@ -14,6 +14,7 @@ async fn concurrent_checks_of_one_session_make_one_call() {
     let checker = SessionChecker::new(
         &AuthLink::new(channel, None).unwrap(),
         Duration::from_secs(5),
+        service_kit::metrics::latency_histogram(),
     );
     let results = futures::future::join_all((0..20).map(|_| {
         let c = checker.clone();
@@ -33,6 +34,7 @@ async fn active_answers_are_cached_for_the_ttl_only() {
     let checker = SessionChecker::new(
         &AuthLink::new(channel, None).unwrap(),
         Duration::from_millis(300),
+        service_kit::metrics::latency_histogram(),
     );
     checker.check("u1", "s1").await.unwrap();
     checker.check("u1", "s1").await.unwrap();
@@ -48,6 +50,7 @@ async fn negative_answers_and_failures_are_never_cached() {
     let checker = SessionChecker::new(
         &AuthLink::new(channel, None).unwrap(),
         Duration::from_secs(5),
+        service_kit::metrics::latency_histogram(),
     );
     fake.set_status(SessionStatus::SessionRevoked);
     assert_eq!(
@@ -80,6 +83,7 @@ async fn a_slow_auth_service_is_unavailable_after_the_deadline() {
     let checker = SessionChecker::new(
         &AuthLink::new(channel, None).unwrap(),
         Duration::from_secs(5),
+        service_kit::metrics::latency_histogram(),
     );
     let started = std::time::Instant::now();
     assert_eq!(checker.check("u1", "s1").await, Err(AuthError::Unavailable));
@@ -95,6 +99,7 @@ async fn an_unreachable_auth_service_is_unavailable() {
     let checker = SessionChecker::new(
         &AuthLink::new(channel, None).unwrap(),
         Duration::from_secs(5),
+        service_kit::metrics::latency_histogram(),
     );
     assert_eq!(checker.check("u1", "s1").await, Err(AuthError::Unavailable));
 }
@@ -105,6 +110,7 @@ async fn a_revoked_session_is_refused_even_while_cached_active() {
     let checker = SessionChecker::new(
         &AuthLink::new(channel, None).unwrap(),
         Duration::from_secs(60),
+        service_kit::metrics::latency_histogram(),
     );
     checker.check("u1", "s1").await.unwrap();
     checker.revoke("u1", "s1");

@@ -14,13 +14,16 @@ use shared_types::socket::AuthExpiring;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{SocketRef, State, TryData};
+use socketioxide::socket::DisconnectReason;
 use tracing::Instrument;
 
+use super::close::{self, close};
 use super::lifetime::{TimerEvent, run_expiry_timer};
 use super::limits::Reservation;
 use super::principal::{LiveSession, Principal, user_room};
 use super::rate::EventGuard;
 use crate::error::ConnectError;
+use crate::metrics::CloseReason;
 use crate::state::AppState;
 
 /// Connect middleware: authenticates the handshake.
@@ -33,6 +36,9 @@ pub async fn authenticate<A: Adapter>(
     let span = tracing::info_span!("handshake", socket_id = %s.id, user_id = tracing::field::Empty);
     async move {
         let result = admit(&s, &io, &state, auth.ok()).await;
+        state
+            .metrics
+            .handshake(result.as_ref().map(|_| ()).map_err(|e| e.0));
         match &result {
             Ok(()) => tracing::info!("socket authenticated"),
             Err(e) => tracing::info!(code = %e, "handshake refused"),
@@ -89,6 +95,7 @@ async fn admit<A: Adapter>(
         state.event_rate_per_sec,
     )));
     s.extensions.insert(principal);
+    s.extensions.insert(state.metrics.clone());
     s.join(room);
     // Here, not in `on_connect`: socketioxide sends CONNECT to the client
     // before it spawns the connect handler, so a client emitting right after
@@ -108,7 +115,11 @@ pub async fn on_connect<A: Adapter>(s: SocketRef<A>, State(state): State<AppStat
         return;
     };
     let live_on_close = live.clone();
-    s.on_disconnect(async move || live_on_close.cancel.cancel());
+    let metrics = state.metrics.clone();
+    s.on_disconnect(async move |s: SocketRef<A>, reported: DisconnectReason| {
+        live_on_close.cancel.cancel();
+        metrics.disconnect(close::reason(&s, reported));
+    });
 
     let socket = s.clone();
     let user_id = s
@@ -129,7 +140,7 @@ pub async fn on_connect<A: Adapter>(s: SocketRef<A>, State(state): State<AppStat
                 }
                 TimerEvent::Expired => {
                     tracing::info!("token expired un-refreshed; disconnecting");
-                    let _ = socket.clone().disconnect();
+                    close(socket.clone(), CloseReason::Expired);
                 }
             },
         )

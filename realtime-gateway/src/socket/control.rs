@@ -7,10 +7,12 @@ use std::time::Duration;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 
+use super::close::close;
 use super::principal::{Principal, user_room};
+use crate::metrics::{CloseReason, SocketCensus};
 
 /// This node's sockets.
-pub trait LocalSockets: Send + Sync {
+pub trait LocalSockets: SocketCensus {
     /// Disconnects local sockets of `user_id` whose session is `session_id`
     /// (empty = every session); returns how many.
     fn disconnect_session(&self, user_id: &str, session_id: &str) -> usize;
@@ -27,7 +29,7 @@ impl<A: Adapter> LocalSockets for SocketIo<A> {
             let matches = s.extensions.get::<Principal>().is_some_and(|p| {
                 p.user_id == user_id && (session_id.is_empty() || p.session_id == session_id)
             });
-            if matches && s.disconnect().is_ok() {
+            if matches && close(s, CloseReason::Revoked) {
                 closed += 1;
             }
         }
@@ -39,12 +41,23 @@ impl<A: Adapter> LocalSockets for SocketIo<A> {
             .sockets()
             .into_iter()
             .take(n)
-            .filter(|s| s.clone().disconnect().is_ok())
+            .filter(|s| close(s.clone(), CloseReason::Drain))
             .count()
     }
 
     fn count(&self) -> usize {
         self.local().sockets().len()
+    }
+}
+
+impl<A: Adapter> SocketCensus for SocketIo<A> {
+    fn census(&self) -> (usize, usize) {
+        let sockets = self.local().sockets();
+        let users: std::collections::HashSet<String> = sockets
+            .iter()
+            .filter_map(|s| s.extensions.get::<Principal>().map(|p| p.user_id))
+            .collect();
+        (sockets.len(), users.len())
     }
 }
 
@@ -76,6 +89,11 @@ mod tests {
     use std::sync::Mutex;
 
     struct Fake(Mutex<(usize, Vec<usize>)>);
+    impl SocketCensus for Fake {
+        fn census(&self) -> (usize, usize) {
+            (0, 0)
+        }
+    }
     impl LocalSockets for Fake {
         fn disconnect_session(&self, _: &str, _: &str) -> usize {
             0

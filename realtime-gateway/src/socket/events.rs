@@ -23,10 +23,12 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
 use tracing::Instrument;
 
+use super::close::close;
 use super::lifetime::now_unix_ms;
 use super::principal::{LiveSession, Principal};
 use super::rate::{Admission, EventGuard};
 use super::rooms;
+use crate::metrics::{CloseReason, Metrics};
 use crate::state::AppState;
 
 /// Longest `message` body, in characters.
@@ -56,7 +58,7 @@ fn send_ack<A: Adapter, T: Serialize>(ack: AckSender<A>, reply: Reply<T>) {
 /// Runs `body` inside a span for this event, after admission control.
 async fn handle<A, T, F>(
     s: &SocketRef<A>,
-    event: &str,
+    event: &'static str,
     p: &Principal,
     payload: &Value,
     ack: AckSender<A>,
@@ -74,23 +76,30 @@ async fn handle<A, T, F>(
             .map_or(Admission::Refuse(EventErrorCode::RateLimited), |g| {
                 g.admit(payload)
             });
-        match admission {
+        let outcome = match admission {
             Admission::Accept => {
                 let reply = body.await;
+                let outcome = reply.as_ref().map(|_| ()).map_err(|code| *code);
                 if let Err(code) = &reply {
                     tracing::debug!(?code, "event refused");
                 }
                 send_ack(ack, reply);
+                outcome
             }
             Admission::Refuse(code) => {
                 tracing::debug!(?code, "event refused by admission control");
                 send_ack::<A, ()>(ack, Err(code));
+                Err(code)
             }
             Admission::Disconnect => {
                 tracing::warn!("sustained rate-limit abuse; disconnecting");
                 send_ack::<A, ()>(ack, Err(EventErrorCode::RateLimited));
-                let _ = s.clone().disconnect();
+                close(s.clone(), CloseReason::RateAbuse);
+                Err(EventErrorCode::RateLimited)
             }
+        };
+        if let Some(metrics) = s.extensions.get::<Metrics>() {
+            metrics.event(event, outcome);
         }
     }
     .instrument(span)

@@ -5,6 +5,7 @@
 //! the same code serves the in-memory and the Redis adapter.
 
 pub mod auth;
+pub mod close;
 pub mod control;
 pub mod events;
 pub mod lifetime;
