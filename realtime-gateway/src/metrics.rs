@@ -134,6 +134,7 @@ pub struct GatewayMetrics {
     disconnects: Family<ReasonLabel, Counter>,
     events: Family<EventLabels, Counter>,
     revocations_applied: Counter,
+    revocation_lag: Histogram,
     check_session: Histogram,
     hooks: Family<HookLabels, Histogram, fn() -> Histogram>,
     server_api: Family<ApiLabels, Counter>,
@@ -157,6 +158,7 @@ impl GatewayMetrics {
             disconnects: Family::default(),
             events: Family::default(),
             revocations_applied: Counter::default(),
+            revocation_lag: latency_histogram(),
             check_session: latency_histogram(),
             hooks: Family::new_with_constructor(latency_histogram),
             server_api: Family::default(),
@@ -233,6 +235,11 @@ impl GatewayMetrics {
             m.revocations_applied.clone(),
         );
         registry.register(
+            "gatehouse_gateway_revocation_lag_seconds",
+            "From a revocation's time in the auth-service's log to its sockets being closed here",
+            m.revocation_lag.clone(),
+        );
+        registry.register(
             "gatehouse_gateway_check_session_seconds",
             "CheckSession round trips to the auth-service",
             m.check_session.clone(),
@@ -285,9 +292,10 @@ impl GatewayMetrics {
             .inc();
     }
 
-    /// A revocation applied.
-    pub fn revocation_applied(&self) {
+    /// A revocation applied, `lag` after it was logged.
+    pub fn revocation_applied(&self, lag: Duration) {
         self.revocations_applied.inc();
+        self.revocation_lag.observe(lag.as_secs_f64());
     }
 
     /// The `CheckSession` latency histogram (the session checker observes it).
@@ -354,6 +362,7 @@ mod tests {
             "gatehouse_gateway_disconnects",
             "gatehouse_gateway_events",
             "gatehouse_gateway_revocations_applied",
+            "gatehouse_gateway_revocation_lag_seconds",
             "gatehouse_gateway_check_session_seconds",
             "gatehouse_gateway_hook_seconds",
             "gatehouse_gateway_server_api_requests",

@@ -114,7 +114,8 @@ impl Application {
             let sockets = sockets.clone();
             let metrics = metrics.clone();
             Arc::new(move |rev| {
-                metrics.revocation_applied();
+                let lag = crate::socket::lifetime::now_unix_ms().saturating_sub(rev.at);
+                metrics.revocation_applied(Duration::from_millis(u64::try_from(lag).unwrap_or(0)));
                 let n = sockets.disconnect_session(&rev.user_id, &rev.session_id);
                 if n > 0 {
                     tracing::info!(user_id = rev.user_id, sockets = n, "closed revoked sockets");
