@@ -8,7 +8,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+# Everything the tests need is installed before any test runs: a missing
+# dependency must fail a test, never skip it.
 ensure_venv
+ensure_redis
+ensure_node_modules
 export SECANTUSD_BIN="$VENV/bin/secantusd-py"
 start_mongo ":memory:"
 
@@ -16,8 +20,6 @@ log "cargo test --workspace"
 cargo test --workspace --locked
 
 if [ -f "$ROOT/e2e/package.json" ]; then
-  ensure_redis
-  ensure_node_modules
   log "building binaries for the end-to-end suite"
   cargo build --workspace --bins --locked
   log "end-to-end tests (socket.io-client)"

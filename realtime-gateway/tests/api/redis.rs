@@ -1,6 +1,6 @@
 //! Two replicas sharing rooms through the Redis adapter. Each test starts
-//! its own `redis-server` on a free port, and is skipped (with a note) when
-//! the binary is not installed.
+//! its own `redis-server` on a free port; a missing `redis-server` fails the
+//! test (`scripts/test.sh` installs it before running the tests).
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -21,11 +21,11 @@ impl Drop for Redis {
     }
 }
 
-async fn start_redis() -> Option<Redis> {
+async fn start_redis() -> Redis {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
+        .unwrap()
         .local_addr()
-        .ok()?
+        .unwrap()
         .port();
     let child = Command::new("redis-server")
         .args([
@@ -41,10 +41,8 @@ async fn start_redis() -> Option<Redis> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn();
-    let Ok(child) = child else {
-        eprintln!("redis-server not installed: skipping");
-        return None;
-    };
+    let child =
+        child.expect("redis-server is not installed: run ./scripts/test.sh, which installs it");
     let redis = Redis {
         child,
         url: format!("redis://127.0.0.1:{port}"),
@@ -54,7 +52,7 @@ async fn start_redis() -> Option<Redis> {
             .await
             .is_ok()
         {
-            return Some(redis);
+            return redis;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -72,9 +70,7 @@ async fn replica(redis: &Redis, max: usize) -> TestApp {
 
 #[tokio::test]
 async fn a_message_reaches_sockets_on_another_replica() {
-    let Some(redis) = start_redis().await else {
-        return;
-    };
+    let redis = start_redis().await;
     let (a, b) = (replica(&redis, 10).await, replica(&redis, 10).await);
     let mut sender = a.connected("s1").await;
     let mut receiver = b.connected("s2").await;
@@ -98,9 +94,7 @@ async fn a_message_reaches_sockets_on_another_replica() {
 
 #[tokio::test]
 async fn the_per_user_limit_holds_across_replicas() {
-    let Some(redis) = start_redis().await else {
-        return;
-    };
+    let redis = start_redis().await;
     let (a, b) = (replica(&redis, 1).await, replica(&redis, 1).await);
     let _first = a.connected("s1").await;
     let (_, answer) = b.connect(json!({"token": b.token("s2", 900)})).await;
