@@ -34,6 +34,16 @@ ENVIRONMENT (default in brackets):
     SESSION_CACHE_TTL         [5s] how long an ACTIVE CheckSession answer is reused
     AUTH_EXPIRING_LEAD        [60s] how long before token expiry `auth:expiring` is emitted
     GATEWAY_DRAIN_PERIOD      [10s] on SIGTERM, sockets are disconnected in batches over this period
+  Front door (what an unauthenticated client may hold; see the README section Protecting the gateway):
+    HEADER_READ_TIMEOUT       [5s] a connection must send its request headers within this time
+    MAX_PENDING_CONNECTIONS   [2048] connections waiting for their first request; more are closed at once
+    MAX_PENDING_SESSIONS      [4096] unauthenticated engine.io sessions on this node; more get 503
+    MAX_PENDING_PER_ADDRESS   [32] unauthenticated sessions per client address; more get 429
+    HANDSHAKE_RATE_PER_ADDRESS [20] new sessions per second per client address (burst 2x); 0 = unlimited
+    CONNECT_TIMEOUT           [10s] a session that has not sent socket.io CONNECT by then is closed (1s-10s)
+    REFUSED_SESSION_GRACE     [1s] after a refused handshake (not auth_unavailable) the session is closed
+                              this much later, once the client has read its code (at most 2s)
+    TRUSTED_PROXY_HOPS        [0] reverse proxies in front; >0 takes client addresses from X-Forwarded-For
     LOG_FORMAT                [pretty] `pretty` or `json` (json goes to stdout)
     RUST_LOG                  [info] tracing filter; wins over the default
 
@@ -95,6 +105,22 @@ pub struct Settings {
     pub drain_period: Duration,
     /// `LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// `HEADER_READ_TIMEOUT`.
+    pub header_read_timeout: Duration,
+    /// `MAX_PENDING_CONNECTIONS` (at least 1).
+    pub max_pending_connections: usize,
+    /// `MAX_PENDING_SESSIONS` (at least 1).
+    pub max_pending_sessions: usize,
+    /// `MAX_PENDING_PER_ADDRESS` (at least 1).
+    pub max_pending_per_address: usize,
+    /// `HANDSHAKE_RATE_PER_ADDRESS` (per second, 0 = unlimited).
+    pub handshake_rate_per_address: u32,
+    /// `CONNECT_TIMEOUT` (1 s to 10 s).
+    pub connect_timeout: Duration,
+    /// `REFUSED_SESSION_GRACE` (at most 2 s).
+    pub refused_session_grace: Duration,
+    /// `TRUSTED_PROXY_HOPS` (0 to 10).
+    pub trusted_proxy_hops: usize,
 }
 
 impl Default for Settings {
@@ -117,6 +143,14 @@ impl Default for Settings {
             auth_expiring_lead: Duration::from_secs(60),
             drain_period: Duration::from_secs(10),
             log_format: LogFormat::Pretty,
+            header_read_timeout: Duration::from_secs(5),
+            max_pending_connections: 2048,
+            max_pending_sessions: 4096,
+            max_pending_per_address: 32,
+            handshake_rate_per_address: 20,
+            connect_timeout: Duration::from_secs(10),
+            refused_session_grace: Duration::from_secs(1),
+            trusted_proxy_hops: 0,
         }
     }
 }
@@ -197,6 +231,61 @@ impl Settings {
                     _ => Err("expected `pretty` or `json`".into()),
                 }
             })?,
+            header_read_timeout: parse_or(
+                &get,
+                "HEADER_READ_TIMEOUT",
+                d.header_read_timeout,
+                |v| {
+                    between(
+                        duration(v)?,
+                        Duration::from_millis(100),
+                        Duration::from_secs(60),
+                    )
+                },
+            )?,
+            max_pending_connections: parse_or(
+                &get,
+                "MAX_PENDING_CONNECTIONS",
+                d.max_pending_connections,
+                |v| at_least(v, 1),
+            )?,
+            max_pending_sessions: parse_or(
+                &get,
+                "MAX_PENDING_SESSIONS",
+                d.max_pending_sessions,
+                |v| at_least(v, 1),
+            )?,
+            max_pending_per_address: parse_or(
+                &get,
+                "MAX_PENDING_PER_ADDRESS",
+                d.max_pending_per_address,
+                |v| at_least(v, 1),
+            )?,
+            handshake_rate_per_address: parse_or(
+                &get,
+                "HANDSHAKE_RATE_PER_ADDRESS",
+                d.handshake_rate_per_address,
+                |v| at_least(v, 0).map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            )?,
+            connect_timeout: parse_or(&get, "CONNECT_TIMEOUT", d.connect_timeout, |v| {
+                between(
+                    duration(v)?,
+                    Duration::from_secs(1),
+                    Duration::from_secs(10),
+                )
+            })?,
+            refused_session_grace: parse_or(
+                &get,
+                "REFUSED_SESSION_GRACE",
+                d.refused_session_grace,
+                |v| between(duration(v)?, Duration::ZERO, Duration::from_secs(2)),
+            )?,
+            trusted_proxy_hops: parse_or(&get, "TRUSTED_PROXY_HOPS", d.trusted_proxy_hops, |v| {
+                match v.parse::<usize>() {
+                    Ok(n) if n <= 10 => Ok(n),
+                    _ => Err("expected a number from 0 to 10".into()),
+                }
+            })?,
         })
     }
 }
@@ -230,6 +319,17 @@ fn at_least(v: &str, min: usize) -> Result<usize, String> {
         Ok(n) if n >= min => Ok(n),
         _ => Err(format!("expected an integer >= {min}")),
     }
+}
+
+fn between(d: Duration, min: Duration, max: Duration) -> Result<Duration, String> {
+    if d < min || d > max {
+        return Err(format!(
+            "expected a duration from {} to {}",
+            humantime::format_duration(min),
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
 }
 
 fn duration(v: &str) -> Result<Duration, String> {
@@ -310,6 +410,29 @@ mod tests {
             with(&[("GATEWAY_ADDR", "nowhere")]).unwrap_err().var,
             "GATEWAY_ADDR"
         );
+    }
+
+    #[test]
+    fn front_door_limits_stay_within_their_documented_ranges() {
+        assert_eq!(
+            with(&[("CONNECT_TIMEOUT", "11s")]).unwrap_err().var,
+            "CONNECT_TIMEOUT"
+        );
+        assert_eq!(
+            with(&[("REFUSED_SESSION_GRACE", "3s")]).unwrap_err().var,
+            "REFUSED_SESSION_GRACE"
+        );
+        assert_eq!(
+            with(&[("TRUSTED_PROXY_HOPS", "11")]).unwrap_err().var,
+            "TRUSTED_PROXY_HOPS"
+        );
+        let s = with(&[
+            ("HANDSHAKE_RATE_PER_ADDRESS", "0"),
+            ("CONNECT_TIMEOUT", "2s"),
+        ])
+        .unwrap();
+        assert_eq!(s.handshake_rate_per_address, 0);
+        assert_eq!(s.connect_timeout, Duration::from_secs(2));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //!
 //! Crate map:
 //! - [`config`]: `Settings` from environment variables, `--help` text.
+//! - [`door`]: the front door — header timeout, pending-connection and
+//!   pending-session caps, handshake rate per address, refused-session grace.
 //! - [`compact`]: frees hyper's read buffer from long-lived request parts.
 //! - [`telemetry`]: tracing subscriber (pretty / JSON).
 //! - [`startup`]: `Application` — binds, wires, runs, drains.
@@ -17,6 +19,7 @@
 
 pub mod compact;
 pub mod config;
+pub mod door;
 pub mod error;
 pub mod grpc;
 pub mod health;

@@ -15,8 +15,8 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::http::{HeaderValue, Method};
-use socketioxide::SocketIo;
 use socketioxide::handler::ConnectHandler;
+use socketioxide::{ParserConfig, SocketIo};
 use socketioxide_redis::drivers::redis::redis_client;
 use socketioxide_redis::{RedisAdapter, RedisAdapterCtr};
 use tokio::net::TcpListener;
@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::config::{CorsOrigins, Settings};
+use crate::door::{Door, DoorLimits};
 use crate::grpc::revocations::OnRevoke;
 use crate::grpc::{AuthLink, RevocationWatcher, SessionChecker, lazy_channel};
 use crate::metrics::GatewayMetrics;
@@ -74,6 +75,7 @@ impl Application {
             jwks::http_source(settings.auth_jwks_url.clone())?,
         ));
         let metrics = Arc::new(GatewayMetrics::new());
+        let door = Door::new(door_limits(&settings), metrics.clone());
         let state: AppState = Arc::new(GatewayState {
             verifier: TokenVerifier::new(
                 jwks.clone(),
@@ -93,6 +95,7 @@ impl Application {
             event_rate_per_sec: settings.event_rate_per_sec,
             auth_expiring_lead: settings.auth_expiring_lead,
             metrics: metrics.clone(),
+            door: door.clone(),
         });
 
         let routes = {
@@ -102,9 +105,14 @@ impl Application {
             }
         };
         let (router, sockets) = socket_server(&settings, state.clone(), routes).await?;
-        let router = router.layer(axum::middleware::map_request(
-            crate::compact::detach_request,
-        ));
+        let router = router
+            .layer(axum::middleware::map_request(
+                crate::compact::detach_request,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                door.clone(),
+                crate::door::admission::admit,
+            ));
         let router = match cors_layer(&settings.cors_origins)? {
             Some(cors) => router.layer(cors),
             None => router,
@@ -123,7 +131,18 @@ impl Application {
             })
         };
         let watcher = RevocationWatcher::new(&link, state.sessions.clone(), on_revoke);
-        let tasks = vec![tokio::spawn(jwks.run_loader()), tokio::spawn(watcher.run())];
+        let forget = async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                door.forget_idle();
+            }
+        };
+        let tasks = vec![
+            tokio::spawn(jwks.run_loader()),
+            tokio::spawn(watcher.run()),
+            tokio::spawn(forget),
+        ];
 
         tracing::info!(addr = %addr, "realtime-gateway listening");
         Ok(Self {
@@ -158,16 +177,21 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
+        let server = crate::door::serve::serve(
+            self.listener,
+            self.router,
+            self.state.door.clone(),
+            async move {
                 let _ = stop_rx.await;
-            })
-            .into_future();
+            },
+            STOP_GRACE,
+        );
         let mut server = tokio::spawn(server);
         tokio::select! {
             res = &mut server => {
                 self.tasks.iter().for_each(JoinHandle::abort);
-                return res.context("server task")?.context("serving HTTP");
+                res.context("server task")?;
+                anyhow::bail!("the HTTP server stopped unexpectedly");
             }
             () = shutdown => {}
         }
@@ -176,12 +200,12 @@ impl Application {
         drain(self.sockets.as_ref(), self.drain_period).await;
         let _ = stop_tx.send(());
         self.tasks.iter().for_each(JoinHandle::abort);
-        match tokio::time::timeout(STOP_GRACE, &mut server).await {
-            Ok(res) => res.context("server task")?.context("serving HTTP")?,
-            Err(_) => {
-                tracing::warn!("connections still open after the grace period; stopping anyway");
-                server.abort();
-            }
+        // The server waits up to STOP_GRACE for open connections itself.
+        if tokio::time::timeout(STOP_GRACE * 2, &mut server)
+            .await
+            .is_err()
+        {
+            server.abort();
         }
         tracing::info!("realtime-gateway stopped");
         Ok(())
@@ -198,8 +222,17 @@ async fn socket_server(
     routes: impl FnOnce(Arc<dyn LocalSockets>) -> Router,
 ) -> anyhow::Result<(Router, Arc<dyn LocalSockets>)> {
     let max_payload = settings.max_event_bytes + FRAMING_ALLOWANCE;
+    // Binary attachments: at most MAX_BINARY_ATTACHMENTS per packet and
+    // MAX_EVENT_BYTES in total, completed within CONNECT_TIMEOUT; beyond
+    // any of these socketioxide drops the packet and closes the connection.
+    let parser = ParserConfig::common()
+        .max_incoming_binaries(crate::door::MAX_BINARY_ATTACHMENTS)
+        .max_incoming_binary_buf_size(settings.max_event_bytes)
+        .packet_completion_timeout(settings.connect_timeout);
     let builder = SocketIo::builder()
         .with_state(state)
+        .with_parser(parser)
+        .connect_timeout(settings.connect_timeout)
         .max_payload(max_payload as u64)
         .ws_max_message_size(max_payload)
         .ws_max_frame_size(max_payload);
@@ -224,6 +257,19 @@ async fn socket_server(
             let sockets: Arc<dyn LocalSockets> = Arc::new(io);
             Ok((routes(sockets.clone()).layer(layer), sockets))
         }
+    }
+}
+
+fn door_limits(settings: &Settings) -> DoorLimits {
+    DoorLimits {
+        header_read_timeout: settings.header_read_timeout,
+        max_pending_connections: settings.max_pending_connections,
+        max_pending_sessions: settings.max_pending_sessions,
+        max_pending_per_address: settings.max_pending_per_address,
+        handshake_rate_per_address: settings.handshake_rate_per_address,
+        connect_timeout: settings.connect_timeout,
+        refused_session_grace: settings.refused_session_grace,
+        trusted_proxy_hops: settings.trusted_proxy_hops,
     }
 }
 

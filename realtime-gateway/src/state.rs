@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::door::Door;
 use crate::grpc::{LinkState, LinkStatus, SessionChecker};
 use crate::metrics::Metrics;
 use crate::socket::limits::ConnectionLimiter;
@@ -36,6 +37,8 @@ pub struct GatewayState {
     pub auth_expiring_lead: Duration,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// The front door's limits and pending sessions.
+    pub door: Arc<Door>,
 }
 
 /// Why the gateway is not ready; the text `/readyz` answers with.

@@ -52,28 +52,14 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
 /// The client's address: the TCP peer, or with `hops` trusted reverse
 /// proxies in front, the `X-Forwarded-For` entry the outermost one added.
 pub fn client_address(req: &HttpRequest, hops: usize) -> String {
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    if hops == 0 {
-        return peer;
-    }
-    let forwarded: Vec<&str> = req
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    let forwarded = req
         .headers()
         .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .collect();
-    // Each trusted proxy appended one entry; the client's is `hops` from the end.
-    forwarded
-        .len()
-        .checked_sub(hops)
-        .and_then(|i| forwarded.get(i))
-        .and_then(|v| v.parse::<std::net::IpAddr>().ok())
-        .map_or(peer, |ip| ip.to_string())
+        .filter_map(|v| v.to_str().ok());
+    service_kit::client_ip::client_ip(peer, forwarded, hops).to_string()
 }
 
 fn resource(path: &str) -> actix_web::Resource {

@@ -22,6 +22,7 @@ use super::lifetime::{TimerEvent, run_expiry_timer};
 use super::limits::Reservation;
 use super::principal::{LiveSession, Principal, user_room};
 use super::rate::EventGuard;
+use crate::door::PendingSlot;
 use crate::error::ConnectError;
 use crate::metrics::CloseReason;
 use crate::state::AppState;
@@ -39,6 +40,14 @@ pub async fn authenticate<A: Adapter>(
         state
             .metrics
             .handshake(result.as_ref().map(|_| ()).map_err(|e| e.0));
+        let slot = s.req_parts().extensions.get::<Arc<PendingSlot>>().cloned();
+        match &result {
+            // Authenticated sockets never count against the front door.
+            Ok(()) => slot.iter().for_each(|slot| slot.release()),
+            // Retryable: the client may CONNECT again on this session.
+            Err(e) if e.0 == ConnectErrorCode::AuthUnavailable => {}
+            Err(_) => state.door.after_refusal(&s),
+        }
         match &result {
             Ok(()) => tracing::info!("socket authenticated"),
             Err(e) => tracing::info!(code = %e, "handshake refused"),
