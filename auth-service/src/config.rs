@@ -52,6 +52,9 @@ pub struct Settings {
     pub grpc_token: Option<BearerKeys>,
     /// Concurrent `WatchRevocations` streams served (`MAX_REVOCATION_STREAMS`).
     pub max_revocation_streams: usize,
+    /// argon2 hashes computed at once (`HASH_CONCURRENCY`); `None` = one
+    /// per core. Each holds about 19 MiB while it runs.
+    pub hash_concurrency: Option<usize>,
 }
 
 /// One documented variable: name, default, meaning. `--help` prints these.
@@ -119,6 +122,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "(unset: loopback AUTH_GRPC_ADDR only)",
         "comma-separated secrets (>= 32 chars) gRPC callers send as `authorization: Bearer`; \
          several are accepted during a rotation; unset refuses to start on a non-loopback address",
+    ),
+    (
+        "HASH_CONCURRENCY",
+        "auto (one per core)",
+        "argon2 hashes computed at once; each holds ~19 MiB while it runs, so memory is bounded by \
+         about 20 MiB x this + 30 MiB (size the memory limit from it)",
     ),
     (
         "MAX_REVOCATION_STREAMS",
@@ -193,6 +202,7 @@ impl Settings {
             trusted_proxy_hops: hops(get("TRUSTED_PROXY_HOPS", "0"))?,
             grpc_token,
             max_revocation_streams: streams(get("MAX_REVOCATION_STREAMS", "1024"))?,
+            hash_concurrency: hash_concurrency(get("HASH_CONCURRENCY", "auto"))?,
         })
     }
 
@@ -291,6 +301,16 @@ fn grpc_token((name, value): (&'static str, String)) -> Result<Option<BearerKeys
     BearerKeys::parse(&value)
         .map(Some)
         .map_err(|e| invalid(name, e.to_string()))
+}
+
+fn hash_concurrency((name, value): (&'static str, String)) -> Result<Option<usize>, ConfigError> {
+    match value.trim() {
+        "auto" => Ok(None),
+        v => match v.parse::<usize>() {
+            Ok(n) if (1..=64).contains(&n) => Ok(Some(n)),
+            _ => Err(invalid(name, "must be `auto` or a number from 1 to 64")),
+        },
+    }
 }
 
 fn streams((name, value): (&'static str, String)) -> Result<usize, ConfigError> {

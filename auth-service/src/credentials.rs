@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::domain::Password;
 
@@ -56,20 +56,36 @@ impl Hasher {
 
     /// The PHC string of a new argon2id hash of `password`.
     pub async fn hash(&self, password: Password) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
-        tokio::task::spawn_blocking(move || hash_blocking(password.expose()))
+        let permit = self.permit().await?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit; // held until the hash is done, even if the caller left
+            hash_blocking(password.expose())
+        })
+        .await
+        .context("hash task")?
+    }
+
+    /// A hashing slot. It moves into the blocking task: a request cancelled
+    /// while its hash runs must not free the slot before the hash's memory
+    /// is freed, or a burst of impatient clients would run (and allocate for)
+    /// more hashes than the concurrency allows.
+    async fn permit(&self) -> anyhow::Result<OwnedSemaphorePermit> {
+        self.permits
+            .clone()
+            .acquire_owned()
             .await
-            .context("hash task")?
+            .context("hasher closed")
     }
 
     /// Whether `password` matches `stored`. With no stored hash (unknown
     /// account) the dummy hash is verified instead and the answer is `false`,
     /// after the same amount of work.
     pub async fn verify(&self, password: Password, stored: Option<String>) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
+        let permit = self.permit().await?;
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let matches = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let _permit = permit;
             match argon2()?.verify_password(password.expose().as_bytes(), hash.as_str()) {
                 Ok(()) => Ok(true),
                 Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),

@@ -2,6 +2,14 @@
 
 use auth_service::{config::Settings, healthcheck, startup, telemetry};
 
+/// mimalloc instead of glibc malloc: argon2 allocates 19 MiB per hash, and
+/// glibc's dynamic mmap threshold moves such blocks onto the heap after the
+/// first one is freed, where they are never given back (a burst of 100
+/// registrations left the process at 1.3 GiB). mimalloc returns freed large
+/// blocks to the OS, so memory follows the hashes in flight (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = match std::env::args().nth(1).as_deref() {

@@ -69,7 +69,7 @@ impl Application {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let state = web::Data::new(AppState {
             store: store.clone(),
-            hasher: Hasher::new(cores).await?,
+            hasher: Hasher::new(settings.hash_concurrency.unwrap_or(cores)).await?,
             tokens,
             refresh_token_ttl: settings.refresh_token_ttl,
             limiter: Limiter::new(

@@ -10,6 +10,7 @@ mod helpers;
 mod hostile;
 mod login;
 mod me;
+mod memory;
 mod metrics;
 mod openapi;
 mod outage;
