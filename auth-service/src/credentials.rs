@@ -21,10 +21,26 @@ pub const ITERATIONS: u32 = 2;
 /// Lanes.
 pub const PARALLELISM: u32 = 1;
 
+/// Requests that may wait for a hashing slot; more are refused at once
+/// (503 `unavailable`), so a burst of any size holds bounded memory.
+pub const MAX_WAITING: usize = 256;
+
+/// Why a hash or verification did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// [`MAX_WAITING`] requests already wait for a slot.
+    #[error("too many password checks waiting")]
+    Busy,
+    /// argon2 or the blocking pool failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
 /// Hashes and verifies passwords off the async workers.
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    waiting: Arc<Semaphore>,
     dummy_hash: Arc<str>,
 }
 
@@ -43,44 +59,64 @@ fn hash_blocking(password: &str) -> anyhow::Result<String> {
 
 impl Hasher {
     /// Builds a hasher allowing `concurrency` simultaneous hashes (the number
-    /// of cores is the useful maximum), and computes its dummy hash.
+    /// of cores is the useful maximum) with up to [`MAX_WAITING`] requests
+    /// queued, and computes its dummy hash.
     pub async fn new(concurrency: usize) -> anyhow::Result<Self> {
+        Self::with_queue(concurrency, MAX_WAITING).await
+    }
+
+    /// Like [`Hasher::new`] with at most `max_waiting` queued requests.
+    pub async fn with_queue(concurrency: usize, max_waiting: usize) -> anyhow::Result<Self> {
         let dummy = tokio::task::spawn_blocking(|| hash_blocking("gatehouse-dummy-password"))
             .await
             .context("dummy hash task")??;
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            waiting: Arc::new(Semaphore::new(max_waiting + concurrency.max(1))),
             dummy_hash: dummy.into(),
         })
     }
 
     /// The PHC string of a new argon2id hash of `password`.
-    pub async fn hash(&self, password: Password) -> anyhow::Result<String> {
+    pub async fn hash(&self, password: Password) -> Result<String, HashError> {
         let permit = self.permit().await?;
-        tokio::task::spawn_blocking(move || {
+        let hash = tokio::task::spawn_blocking(move || {
             let _permit = permit; // held until the hash is done, even if the caller left
             hash_blocking(password.expose())
         })
         .await
-        .context("hash task")?
+        .context("hash task")??;
+        Ok(hash)
     }
 
     /// A hashing slot. It moves into the blocking task: a request cancelled
     /// while its hash runs must not free the slot before the hash's memory
     /// is freed, or a burst of impatient clients would run (and allocate for)
     /// more hashes than the concurrency allows.
-    async fn permit(&self) -> anyhow::Result<OwnedSemaphorePermit> {
-        self.permits
+    /// Beyond [`MAX_WAITING`] waiters the request is refused at once.
+    async fn permit(&self) -> Result<(OwnedSemaphorePermit, OwnedSemaphorePermit), HashError> {
+        let waiting = self
+            .waiting
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| HashError::Busy)?;
+        let permit = self
+            .permits
             .clone()
             .acquire_owned()
             .await
-            .context("hasher closed")
+            .context("hasher closed")?;
+        Ok((waiting, permit))
     }
 
     /// Whether `password` matches `stored`. With no stored hash (unknown
     /// account) the dummy hash is verified instead and the answer is `false`,
     /// after the same amount of work.
-    pub async fn verify(&self, password: Password, stored: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(
+        &self,
+        password: Password,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
         let permit = self.permit().await?;
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
@@ -121,6 +157,28 @@ mod tests {
                 .unwrap()
         );
         assert!(!hasher.verify(pw("wrong horse"), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn requests_beyond_the_queue_are_refused_at_once_not_queued() {
+        let hasher = Hasher::with_queue(1, 2).await.unwrap();
+        let calls = (0..6).map(|_| hasher.verify(pw("correct horse"), None));
+        let results = futures::future::join_all(calls).await;
+        let busy = results
+            .iter()
+            .filter(|r| matches!(r, Err(HashError::Busy)))
+            .count();
+        assert_eq!(busy, 3, "1 hashing + 2 waiting admitted, the rest refused");
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Ok(false) | Err(HashError::Busy)))
+        );
+        // Slots come back: a later call is served.
+        assert!(matches!(
+            hasher.verify(pw("x-y-z-w-v"), None).await,
+            Ok(false)
+        ));
     }
 
     #[tokio::test]

@@ -53,6 +53,18 @@ pub enum ApiError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl From<crate::credentials::HashError> for ApiError {
+    fn from(err: crate::credentials::HashError) -> Self {
+        match err {
+            crate::credentials::HashError::Busy => {
+                tracing::warn!("password checks saturated: request shed");
+                Self::Unavailable
+            }
+            crate::credentials::HashError::Failed(e) => Self::Unexpected(e),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {

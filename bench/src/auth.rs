@@ -13,12 +13,7 @@ const PHASE_LIMIT: Duration = Duration::from_secs(120);
 /// Registers `n` users, logs each in, then compares wrong-password and
 /// unknown-user answers, each phase at `concurrency` requests in flight.
 pub async fn run(url: &str, n: usize, concurrency: usize) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        url.starts_with("http://127.")
-            || url.starts_with("http://localhost")
-            || url.starts_with("http://[::1]"),
-        "benchmarks only target loopback addresses"
-    );
+    ensure_loopback(url)?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
@@ -87,6 +82,17 @@ pub async fn run(url: &str, n: usize, concurrency: usize) -> anyhow::Result<()> 
         w.as_secs_f64() * 1000.0,
         u.as_secs_f64() * 1000.0,
         u.as_secs_f64() / w.as_secs_f64().max(1e-9)
+    );
+    Ok(())
+}
+
+/// Benchmarks only ever target loopback addresses.
+pub fn ensure_loopback(url: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        url.starts_with("http://127.")
+            || url.starts_with("http://localhost")
+            || url.starts_with("http://[::1]"),
+        "benchmarks only target loopback addresses"
     );
     Ok(())
 }

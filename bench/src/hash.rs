@@ -27,7 +27,7 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let jobs = (0..n).map(|_| {
         let hasher = hasher.clone();
-        async move { hasher.hash(password()?).await }
+        async move { anyhow::Ok(hasher.hash(password()?).await?) }
     });
     for result in futures::future::join_all(jobs).await {
         result?;

@@ -4,8 +4,10 @@
 //! - `gatehouse-bench hash [N]`: argon2id hash time alone (one core and all cores).
 //! - `gatehouse-bench auth URL [N] [CONCURRENCY]`: register and login latency
 //!   (p50/p99) and throughput against a running auth-service.
+//! - `gatehouse-bench burst URL N`: N logins at once (memory benchmark).
 
 mod auth;
+mod burst;
 mod hash;
 mod stats;
 
@@ -22,6 +24,14 @@ async fn main() -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("usage: auth URL [N] [CONCURRENCY]"))?;
             auth::run(url, number(2, 400), number(3, 16)).await
         }
-        _ => anyhow::bail!("usage: gatehouse-bench hash [N] | auth URL [N] [CONCURRENCY]"),
+        Some("burst") => {
+            let url = args
+                .get(1)
+                .ok_or_else(|| anyhow::anyhow!("usage: burst URL N"))?;
+            burst::run(url, number(2, 200)).await
+        }
+        _ => anyhow::bail!(
+            "usage: gatehouse-bench hash [N] | auth URL [N] [CONCURRENCY] | burst URL N"
+        ),
     }
 }
