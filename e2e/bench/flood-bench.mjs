@@ -149,7 +149,7 @@ async function realUsers(url, users) {
 }
 
 async function scenario(stackInstance, auth, users, name, env, withAttack) {
-  const gw = await stackInstance.startGateway({ auth, env: { ...env, RUST_LOG: 'warn' } });
+  const gw = await stackInstance.startGateway({ auth, env: { ...env, RUST_LOG: 'warn,realtime_gateway::startup=info' } });
   const port = Number(gw.addr.split(':').pop());
   await sleep(500);
   const idle = rssKiB(gw.pid);

@@ -31,6 +31,8 @@ ENVIRONMENT (default in brackets):
     MAX_EVENT_BYTES           [16384] largest event payload (JSON bytes); larger events are refused
     EVENT_RATE_PER_SEC        [20] sustained events per second per socket (token bucket refill)
     EVENT_BURST               [40] token bucket size: events allowed in a burst
+    SOCKET_BUFFER_PACKETS     [128] packets queued per socket; a socket whose queue is full when an
+                              event or ack is due is disconnected as a slow consumer (never skipped)
     SESSION_CACHE_TTL         [5s] how long an ACTIVE CheckSession answer is reused
     AUTH_EXPIRING_LEAD        [60s] how long before token expiry `auth:expiring` is emitted
     GATEWAY_DRAIN_PERIOD      [10s] on SIGTERM, sockets are disconnected in batches over this period
@@ -97,6 +99,8 @@ pub struct Settings {
     pub event_rate_per_sec: f64,
     /// `EVENT_BURST` (at least 1).
     pub event_burst: u32,
+    /// `SOCKET_BUFFER_PACKETS` (at least 16).
+    pub socket_buffer_packets: usize,
     /// `SESSION_CACHE_TTL`.
     pub session_cache_ttl: Duration,
     /// `AUTH_EXPIRING_LEAD`.
@@ -139,6 +143,7 @@ impl Default for Settings {
             max_event_bytes: 16 * 1024,
             event_rate_per_sec: 20.0,
             event_burst: 40,
+            socket_buffer_packets: 128,
             session_cache_ttl: Duration::from_secs(5),
             auth_expiring_lead: Duration::from_secs(60),
             drain_period: Duration::from_secs(10),
@@ -216,6 +221,12 @@ impl Settings {
             event_burst: parse_or(&get, "EVENT_BURST", d.event_burst, |v| {
                 at_least(v, 1).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
             })?,
+            socket_buffer_packets: parse_or(
+                &get,
+                "SOCKET_BUFFER_PACKETS",
+                d.socket_buffer_packets,
+                |v| at_least(v, 16),
+            )?,
             session_cache_ttl: parse_or(&get, "SESSION_CACHE_TTL", d.session_cache_ttl, duration)?,
             auth_expiring_lead: parse_or(
                 &get,

@@ -6,6 +6,8 @@
 //! - [`config`]: `Settings` from environment variables, `--help` text.
 //! - [`door`]: the front door — header timeout, pending-connection and
 //!   pending-session caps, handshake rate per address, refused-session grace.
+//! - [`fanout`]: room events to local members and other gateways, slow
+//!   consumers disconnected instead of silently skipped.
 //! - [`compact`]: frees hyper's read buffer from long-lived request parts.
 //! - [`telemetry`]: tracing subscriber (pretty / JSON).
 //! - [`startup`]: `Application` — binds, wires, runs, drains.
@@ -21,6 +23,7 @@ pub mod compact;
 pub mod config;
 pub mod door;
 pub mod error;
+pub mod fanout;
 pub mod grpc;
 pub mod health;
 pub mod metrics;

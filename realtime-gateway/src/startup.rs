@@ -25,6 +25,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::config::{CorsOrigins, Settings};
 use crate::door::{Door, DoorLimits};
+use crate::fanout::Fanout;
 use crate::grpc::revocations::OnRevoke;
 use crate::grpc::{AuthLink, RevocationWatcher, SessionChecker, lazy_channel};
 use crate::metrics::GatewayMetrics;
@@ -76,6 +77,10 @@ impl Application {
         ));
         let metrics = Arc::new(GatewayMetrics::new());
         let door = Door::new(door_limits(&settings), metrics.clone());
+        let fanout = Arc::new(match &settings.redis_url {
+            Some(url) => Fanout::redis(url).context("REDIS_URL")?,
+            None => Fanout::single(),
+        });
         let state: AppState = Arc::new(GatewayState {
             verifier: TokenVerifier::new(
                 jwks.clone(),
@@ -96,6 +101,7 @@ impl Application {
             auth_expiring_lead: settings.auth_expiring_lead,
             metrics: metrics.clone(),
             door: door.clone(),
+            fanout: fanout.clone(),
         });
 
         let routes = {
@@ -142,6 +148,7 @@ impl Application {
             tokio::spawn(jwks.run_loader()),
             tokio::spawn(watcher.run()),
             tokio::spawn(forget),
+            tokio::spawn(fanout.follow(sockets.clone())),
         ];
 
         tracing::info!(addr = %addr, "realtime-gateway listening");
@@ -231,6 +238,7 @@ async fn socket_server(
         .packet_completion_timeout(settings.connect_timeout);
     let builder = SocketIo::builder()
         .with_state(state)
+        .max_buffer_size(settings.socket_buffer_packets)
         .with_parser(parser)
         .connect_timeout(settings.connect_timeout)
         .max_payload(max_payload as u64)

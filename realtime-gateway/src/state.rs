@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::door::Door;
+use crate::fanout::Fanout;
 use crate::grpc::{LinkState, LinkStatus, SessionChecker};
 use crate::metrics::Metrics;
 use crate::socket::limits::ConnectionLimiter;
@@ -39,6 +40,8 @@ pub struct GatewayState {
     pub metrics: Metrics,
     /// The front door's limits and pending sessions.
     pub door: Arc<Door>,
+    /// Room events relayed to the other gateways.
+    pub fanout: Arc<Fanout>,
 }
 
 /// Why the gateway is not ready; the text `/readyz` answers with.

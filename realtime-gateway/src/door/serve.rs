@@ -1,13 +1,14 @@
 //! The gateway's HTTP server loop: hyper's connection builder with a
 //! header-read timeout (slow-loris clients are dropped after
-//! `HEADER_READ_TIMEOUT`), a cap on connections still waiting for their first
-//! request (`MAX_PENDING_CONNECTIONS`; further connections are closed at
+//! `HEADER_READ_TIMEOUT`), caps on connections still waiting for their first
+//! request (`MAX_PENDING_CONNECTIONS` per node, and `MAX_PENDING_PER_ADDRESS`
+//! per TCP peer when no proxy is trusted; further connections are closed at
 //! once, before any work), WebSocket upgrades, killable connections
 //! ([`super::killable`]) and graceful shutdown. `axum::serve` exposes none
 //! of these knobs, so the loop is written here over `hyper-util`.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -18,11 +19,11 @@ use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
 use super::Door;
 use super::killable::Killable;
+use super::slot::{Full, Pending};
 use crate::metrics::ShedReason;
 
 /// Serves `router` on `listener` until `stop` resolves, then lets open
@@ -39,7 +40,13 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(door.limits().header_read_timeout);
-    let waiting = Arc::new(Semaphore::new(door.limits().max_pending_connections));
+    // Behind trusted proxies every connection comes from a proxy: only the
+    // node-wide cap applies at this stage.
+    let per_peer = match door.limits().trusted_proxy_hops {
+        0 => door.limits().max_pending_per_address,
+        _ => usize::MAX,
+    };
+    let waiting = Pending::new(door.limits().max_pending_connections, per_peer);
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     loop {
@@ -55,18 +62,23 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        let Ok(permit) = waiting.clone().try_acquire_owned() else {
-            door.shed(ShedReason::NodeCap);
-            drop(stream);
-            continue;
+        let permit = match waiting.take(peer.ip()) {
+            Ok(slot) => slot,
+            Err(full) => {
+                door.shed(match full {
+                    Full::Address => ShedReason::PerAddressCap,
+                    Full::Node => ShedReason::NodeCap,
+                });
+                drop(stream);
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let (stream, info) = Killable::new(stream, peer);
         let io = TokioIo::new(stream);
-        let first_request = Arc::new(Mutex::new(Some(permit)));
         let router = router.clone();
         let service = tower::service_fn(move |mut req: axum::http::Request<Incoming>| {
-            release(&first_request);
+            permit.release();
             req.extensions_mut().insert(info.clone());
             req.extensions_mut().insert(ConnectInfo(info.peer));
             router.clone().oneshot(req.map(axum::body::Body::new))
@@ -94,12 +106,5 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("connections still open after the grace period; stopping anyway");
-    }
-}
-
-/// Gives the connection's "waiting for a first request" permit back.
-fn release(permit: &Mutex<Option<OwnedSemaphorePermit>>) {
-    if let Ok(mut guard) = permit.lock() {
-        guard.take();
     }
 }

@@ -20,6 +20,9 @@ pub trait LocalSockets: SocketCensus {
     fn disconnect_some(&self, n: usize) -> usize;
     /// Number of local sockets.
     fn count(&self) -> usize;
+    /// Delivers a room event to this node's members of `room`
+    /// ([`crate::fanout::deliver_local`]); returns how many were sent it.
+    fn deliver(&self, room: &str, event: &str, data: &serde_json::value::RawValue) -> usize;
 }
 
 impl<A: Adapter> LocalSockets for SocketIo<A> {
@@ -47,6 +50,10 @@ impl<A: Adapter> LocalSockets for SocketIo<A> {
 
     fn count(&self) -> usize {
         self.local().sockets().len()
+    }
+
+    fn deliver(&self, room: &str, event: &str, data: &serde_json::value::RawValue) -> usize {
+        crate::fanout::deliver_local(self, room, event, data).sent
     }
 }
 
@@ -107,6 +114,9 @@ mod tests {
         }
         fn count(&self) -> usize {
             self.0.lock().unwrap().0
+        }
+        fn deliver(&self, _: &str, _: &str, _: &serde_json::value::RawValue) -> usize {
+            0
         }
     }
 

@@ -18,9 +18,9 @@ use shared_types::socket::{
     Ack, AuthRefresh, ChatMessage, EventErrorCode, MessageRequest, OkAck, RefreshAck, RoomAck,
     RoomRequest, WhoAmI,
 };
-use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
+use socketioxide::{SendError, SocketError, SocketIo};
 use tracing::Instrument;
 
 use super::close::close;
@@ -46,13 +46,19 @@ pub fn register<A: Adapter>(s: &SocketRef<A>) {
 
 type Reply<T> = Result<T, EventErrorCode>;
 
-fn send_ack<A: Adapter, T: Serialize>(ack: AckSender<A>, reply: Reply<T>) {
+/// Acks an event. An ack is never dropped while the socket stays
+/// connected: if the socket's send buffer is full, it is disconnected as a
+/// slow consumer instead.
+fn send_ack<A: Adapter, T: Serialize>(s: &SocketRef<A>, ack: AckSender<A>, reply: Reply<T>) {
     let body = match reply {
         Ok(v) => Ack::Ok(v),
         Err(error) => Ack::Err { error },
     };
-    // Fails only when no ack was requested or the socket is gone.
-    let _ = ack.send(&body);
+    // Otherwise it fails only when no ack was requested or the socket is gone.
+    if let Err(SendError::Socket(SocketError::InternalChannelFull)) = ack.send(&body) {
+        tracing::info!("send buffer full on an ack: slow consumer disconnected");
+        close(s.clone(), CloseReason::SlowConsumer);
+    }
 }
 
 /// Runs `body` inside a span for this event, after admission control.
@@ -83,17 +89,17 @@ async fn handle<A, T, F>(
                 if let Err(code) = &reply {
                     tracing::debug!(?code, "event refused");
                 }
-                send_ack(ack, reply);
+                send_ack(s, ack, reply);
                 outcome
             }
             Admission::Refuse(code) => {
                 tracing::debug!(?code, "event refused by admission control");
-                send_ack::<A, ()>(ack, Err(code));
+                send_ack::<A, ()>(s, ack, Err(code));
                 Err(code)
             }
             Admission::Disconnect => {
                 tracing::warn!("sustained rate-limit abuse; disconnecting");
-                send_ack::<A, ()>(ack, Err(EventErrorCode::RateLimited));
+                send_ack::<A, ()>(s, ack, Err(EventErrorCode::RateLimited));
                 close(s.clone(), CloseReason::RateAbuse);
                 Err(EventErrorCode::RateLimited)
             }
@@ -176,6 +182,7 @@ async fn change_room<A: Adapter>(
 async fn message<A: Adapter>(
     s: SocketRef<A>,
     io: SocketIo<A>,
+    State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
@@ -199,10 +206,10 @@ async fn message<A: Adapter>(
             body: req.body,
             at: now_unix_ms(),
         };
-        if let Err(e) = io.to(req.room).emit("message", &msg).await {
-            // Local delivery is done by now; a failure is a remote adapter one.
-            tracing::warn!(error = %e, "broadcast failed");
-        }
+        let data =
+            serde_json::value::to_raw_value(&msg).map_err(|_| EventErrorCode::InvalidPayload)?;
+        crate::fanout::deliver_local(&io, &req.room, "message", &data);
+        state.fanout.relay(&req.room, "message", &data).await;
         Ok(OkAck { ok: true })
     };
     handle(&s, "message", &p, &payload, ack, body).await;
