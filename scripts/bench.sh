@@ -3,7 +3,9 @@
 #   1. argon2id hash time alone, then register/login latency and throughput;
 #   2. socket.io handshakes (latency at 50 concurrent, CPU per 1,000, RSS per
 #      idle connection at 5,000) with the official JS client;
-#   3. revocation latency, logout response → socket disconnect.
+#   3. revocation latency, logout response → socket disconnect;
+#   4. the front door under a mixed attack, fan-out to a room of 1,000
+#      sockets, auth-service memory under login bursts.
 # Usage: scripts/bench.sh [N] [CONCURRENCY]   (N, CONCURRENCY: auth phase)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -13,6 +15,7 @@ CONCURRENCY="${2:-16}"
 
 log "building release binaries"
 cargo build --release --locked -p auth-service -p realtime-gateway -p gatehouse-bench
+ulimit -n 20000 2>/dev/null || true
 ensure_node_modules
 start_mongo ":memory:"
 http_port=$(free_port); grpc_port=$(free_port)
@@ -38,3 +41,12 @@ echo "### realtime-gateway handshakes"
 echo
 echo "### revocation latency"
 (cd "$ROOT/e2e" && E2E_PROFILE=release node bench/revocation-bench.mjs)
+echo
+echo "### front door under attack"
+(cd "$ROOT/e2e" && E2E_PROFILE=release node bench/flood-bench.mjs)
+echo
+echo "### fan-out"
+(cd "$ROOT/e2e" && E2E_PROFILE=release node bench/fanout-bench.mjs)
+echo
+echo "### auth-service memory under login bursts"
+"$ROOT/scripts/bench-memory.sh"
