@@ -73,7 +73,7 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::Unavailable
             }
-            StoreError::Other(_) | StoreError::Contention => {
+            StoreError::Other(_) | StoreError::Contention | StoreError::Unexpected(_) => {
                 Self::Unexpected(anyhow::Error::new(err))
             }
         }

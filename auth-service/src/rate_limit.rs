@@ -115,6 +115,11 @@ impl Limiter {
 
     /// Counts a hit and refuses it if the window is over its limit.
     pub async fn consume(&self, scope: Scope, key: &str) -> Result<(), ApiError> {
+        self.hit(scope, key).await.map(|_| ())
+    }
+
+    /// Counts a hit; the counter's id, or refused over the limit.
+    async fn hit(&self, scope: Scope, key: &str) -> Result<String, ApiError> {
         let policy = self.policy(scope);
         let (id, end, retry_after) = window(scope, key, policy, now_ms());
         let expires = DateTime::from_millis(end + COUNTER_GRACE.as_millis() as i64);
@@ -122,25 +127,33 @@ impl Limiter {
         if count > policy.limit {
             return Err(ApiError::RateLimited { retry_after });
         }
-        Ok(())
+        Ok(id)
     }
 
-    /// Refuses without counting if the window is already at its limit.
-    pub async fn check(&self, scope: Scope, key: &str) -> Result<(), ApiError> {
-        let policy = self.policy(scope);
-        let (id, _, retry_after) = window(scope, key, policy, now_ms());
-        if self.store.counter(&id).await? >= policy.limit {
-            return Err(ApiError::RateLimited { retry_after });
-        }
-        Ok(())
+    /// Counts one attempt **before** the work it guards (a password check)
+    /// and refuses beyond the limit: concurrent attempts cannot all pass a
+    /// check made before any of them is recorded. Give the attempt back with
+    /// [`Attempt::refund`] when it turns out not to be a failure.
+    pub async fn attempt(&self, scope: Scope, key: &str) -> Result<Attempt, ApiError> {
+        let id = self.hit(scope, key).await?;
+        Ok(Attempt {
+            store: self.store.clone(),
+            id,
+        })
     }
+}
 
-    /// Counts a hit without judging it (e.g. a failed login).
-    pub async fn record(&self, scope: Scope, key: &str) -> Result<(), ApiError> {
-        let (id, end, _) = window(scope, key, self.policy(scope), now_ms());
-        let expires = DateTime::from_millis(end + COUNTER_GRACE.as_millis() as i64);
-        self.store.increment_counter(&id, expires).await?;
-        Ok(())
+/// An attempt counted against a limit (see [`Limiter::attempt`]).
+pub struct Attempt {
+    store: Store,
+    id: String,
+}
+
+impl Attempt {
+    /// The attempt was not a failure (it succeeded, or was never
+    /// evaluated): it no longer counts.
+    pub async fn refund(self) -> Result<(), ApiError> {
+        Ok(self.store.decrement_counter(&self.id).await?)
     }
 }
 

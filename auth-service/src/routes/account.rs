@@ -6,10 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use shared_types::DeleteAccountRequest;
 
 use super::me::authenticate;
-use crate::{
-    domain::Password, error::ApiError, rate_limit::Scope, startup::AppState,
-    store::RevocationReason,
-};
+use crate::{domain::Password, error::ApiError, startup::AppState, store::RevocationReason};
 
 /// Deletes the account; 204 on success, 401 on a wrong password.
 #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
@@ -32,19 +29,7 @@ pub async fn delete_account(
         user.id,
         super::client_address(&req, state.trusted_proxy_hops)
     );
-    state
-        .limiter
-        .check(Scope::LoginFailures, &failure_key)
-        .await?;
-    if !state
-        .hasher
-        .verify(password, Some(user.password_hash))
-        .await?
-    {
-        state
-            .limiter
-            .record(Scope::LoginFailures, &failure_key)
-            .await?;
+    if !super::verify_password(&state, &failure_key, password, Some(user.password_hash)).await? {
         return Err(ApiError::InvalidCredentials);
     }
     state.store.revoke_all_sessions(&user.id).await?;

@@ -47,21 +47,11 @@ pub async fn log_in(
         |u| u.id.clone(),
     );
     let failure_key = format!("{account}|{address}");
-    state
-        .limiter
-        .check(Scope::LoginFailures, &failure_key)
-        .await?;
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = state.hasher.verify(password, stored_hash).await?;
+    let verified = super::verify_password(&state, &failure_key, password, stored_hash).await?;
     let user = match user {
         Some(user) if verified && !user.disabled => user,
-        _ => {
-            state
-                .limiter
-                .record(Scope::LoginFailures, &failure_key)
-                .await?;
-            return Err(ApiError::InvalidCredentials);
-        }
+        _ => return Err(ApiError::InvalidCredentials),
     };
     tracing::Span::current().record("user_id", user.id.as_str());
     let response = open_session(&state, &user.id, &user.username).await?;

@@ -62,6 +62,32 @@ pub fn client_address(req: &HttpRequest, hops: usize) -> String {
     service_kit::client_ip::client_ip(peer, forwarded, hops).to_string()
 }
 
+/// Checks a password under the failure limit of `failure_key`: the attempt
+/// is counted **before** hashing (so concurrent guesses cannot all pass a
+/// check made before any is recorded) and given back unless it failed.
+pub(crate) async fn verify_password(
+    state: &crate::startup::AppState,
+    failure_key: &str,
+    password: crate::domain::Password,
+    stored_hash: Option<String>,
+) -> Result<bool, ApiError> {
+    let attempt = state
+        .limiter
+        .attempt(crate::rate_limit::Scope::LoginFailures, failure_key)
+        .await?;
+    match state.hasher.verify(password, stored_hash).await {
+        Ok(false) => Ok(false),
+        Ok(true) => {
+            attempt.refund().await?;
+            Ok(true)
+        }
+        Err(e) => {
+            attempt.refund().await?;
+            Err(e.into())
+        }
+    }
+}
+
 fn resource(path: &str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }

@@ -18,6 +18,10 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database error")]
     Other(#[source] mongodb::error::Error),
+    /// The database answered something it never should (for example an
+    /// upsert returning no document): refused, never read as a default.
+    #[error("unexpected database answer: {0}")]
+    Unexpected(&'static str),
 }
 
 const DUPLICATE_KEY: i32 = 11000;

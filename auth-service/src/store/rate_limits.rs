@@ -47,12 +47,23 @@ impl Store {
                 .map_err(StoreError::from);
             match result {
                 Ok(Some(counter)) => return Ok(counter.count.max(0) as u64),
-                Ok(None) => return Ok(1),
+                Ok(None) => return Err(StoreError::Unexpected("counter upsert returned nothing")),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e),
             }
         }
         Err(StoreError::Contention)
+    }
+
+    /// Takes one hit back from counter `id` (never below zero).
+    pub async fn decrement_counter(&self, id: &str) -> Result<(), StoreError> {
+        self.counters
+            .update_one(
+                doc! {"_id": id, "count": {"$gt": 0}},
+                doc! {"$inc": {"count": -1}},
+            )
+            .await?;
+        Ok(())
     }
 
     /// The current count of counter `id` (0 if absent).

@@ -180,3 +180,58 @@ async fn a_forged_forwarded_for_is_ignored_without_trusted_proxies() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_guesses_across_replicas_never_exceed_the_failure_limit() {
+    let database = fresh_database();
+    let first = spawn_app_on(&mongodb_uri(), &database, LIMITS).await;
+    let second = spawn_app_on(&mongodb_uri(), &database, LIMITS).await;
+    let user = new_user();
+    assert_eq!(first.register(&user).await.status(), 201);
+    let name = user["username"].as_str().unwrap();
+    let guesses = (0..30).map(|i| {
+        let replica = if i % 2 == 0 { &first } else { &second };
+        login_from(replica, "203.0.113.12", name, "guess-password-1")
+    });
+    let statuses: Vec<u16> = futures::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    let evaluated = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((evaluated, refused), (3, 27), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn successful_logins_do_not_count_as_failures() {
+    let app = spawn_app_on(&mongodb_uri(), &fresh_database(), LIMITS).await;
+    let user = new_user();
+    assert_eq!(app.register(&user).await.status(), 201);
+    let (name, password) = (
+        user["username"].as_str().unwrap(),
+        user["password"].as_str().unwrap(),
+    );
+    for _ in 0..6 {
+        assert_eq!(
+            login_from(&app, "203.0.113.13", name, password)
+                .await
+                .status(),
+            200
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            login_from(&app, "203.0.113.13", name, "guess-password-1")
+                .await
+                .status(),
+            401
+        );
+    }
+    assert_eq!(
+        login_from(&app, "203.0.113.13", name, password)
+            .await
+            .status(),
+        200
+    );
+}
