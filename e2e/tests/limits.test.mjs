@@ -1,6 +1,6 @@
 // Gateway limits: connections per user, event payload size, event rate.
 
-import { test, before } from 'node:test';
+import { test, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Stack, newUser, connect, refusal, ask, sleep, next, withTimeout } from '../lib/stack.mjs';
 
@@ -136,4 +136,33 @@ test('one socket rate-limited does not limit another socket of the same user', a
   assert.deepEqual(await withTimeout(ask(b, 'whoami'), 3000, 'whoami'), { id: user.id, username: user.username });
   a.close();
   b.close();
+});
+
+describe('rooms per socket', () => {
+  let stack, auth, gw;
+  before(async () => {
+    stack = new Stack({ name: 'rooms-cap' });
+    auth = await stack.startAuth();
+    gw = await stack.startGateway({ auth, env: { MAX_ROOMS_PER_SOCKET: '3' } });
+  });
+
+  test('a socket joins at most MAX_ROOMS_PER_SOCKET rooms besides its own, even when racing', async () => {
+    const user = await newUser(auth, 'rooms');
+    const racing = await connect(gw.url, user.token, { transports: ['websocket'] });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => ask(racing, 'room:join', { room: `public:r${i}` })),
+    );
+    assert.equal(answers.filter((a) => a.ok).length, 3, JSON.stringify(answers));
+    assert.ok(answers.filter((a) => !a.ok).every((a) => a.error === 'too_many_rooms'));
+
+    const s = await connect(gw.url, user.token, { transports: ['websocket'] });
+    for (const room of ['public:a', 'public:b', 'public:c']) {
+      assert.deepEqual(await ask(s, 'room:join', { room }), { ok: true, room });
+    }
+    assert.deepEqual(await ask(s, 'room:join', { room: 'public:d' }), { error: 'too_many_rooms' });
+    assert.deepEqual(await ask(s, 'room:join', { room: 'public:a' }), { ok: true, room: 'public:a' }, 'rejoining is free');
+    assert.deepEqual(await ask(s, 'room:leave', { room: 'public:b' }), { ok: true, room: 'public:b' });
+    assert.deepEqual(await ask(s, 'room:join', { room: 'public:d' }), { ok: true, room: 'public:d' });
+    assert.deepEqual(await ask(s, 'whoami'), { id: user.id, username: user.username }, 'still usable');
+  });
 });

@@ -31,6 +31,7 @@ ENVIRONMENT (default in brackets):
     MAX_EVENT_BYTES           [16384] largest event payload (JSON bytes); larger events are refused
     EVENT_RATE_PER_SEC        [20] sustained events per second per socket (token bucket refill)
     EVENT_BURST               [40] token bucket size: events allowed in a burst
+    MAX_ROOMS_PER_SOCKET      [100] rooms a socket may be in besides user:<id>; more joins ack too_many_rooms
     SOCKET_BUFFER_PACKETS     [128] packets queued per socket; a socket whose queue is full when an
                               event or ack is due is disconnected as a slow consumer (never skipped)
     SESSION_CACHE_TTL         [5s] how long an ACTIVE CheckSession answer is reused
@@ -99,6 +100,8 @@ pub struct Settings {
     pub event_rate_per_sec: f64,
     /// `EVENT_BURST` (at least 1).
     pub event_burst: u32,
+    /// `MAX_ROOMS_PER_SOCKET` (at least 1).
+    pub max_rooms_per_socket: usize,
     /// `SOCKET_BUFFER_PACKETS` (at least 16).
     pub socket_buffer_packets: usize,
     /// `SESSION_CACHE_TTL`.
@@ -144,6 +147,7 @@ impl Default for Settings {
             event_rate_per_sec: 20.0,
             event_burst: 40,
             socket_buffer_packets: 128,
+            max_rooms_per_socket: 100,
             session_cache_ttl: Duration::from_secs(5),
             auth_expiring_lead: Duration::from_secs(60),
             drain_period: Duration::from_secs(10),
@@ -221,6 +225,12 @@ impl Settings {
             event_burst: parse_or(&get, "EVENT_BURST", d.event_burst, |v| {
                 at_least(v, 1).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
             })?,
+            max_rooms_per_socket: parse_or(
+                &get,
+                "MAX_ROOMS_PER_SOCKET",
+                d.max_rooms_per_socket,
+                |v| at_least(v, 1),
+            )?,
             socket_buffer_packets: parse_or(
                 &get,
                 "SOCKET_BUFFER_PACKETS",

@@ -97,6 +97,7 @@ impl Application {
             draining: AtomicBool::new(false),
             max_event_bytes: settings.max_event_bytes,
             event_burst: settings.event_burst,
+            max_rooms_per_socket: settings.max_rooms_per_socket,
             event_rate_per_sec: settings.event_rate_per_sec,
             auth_expiring_lead: settings.auth_expiring_lead,
             metrics: metrics.clone(),

@@ -32,6 +32,8 @@ pub struct GatewayState {
     pub max_event_bytes: usize,
     /// `EVENT_BURST`.
     pub event_burst: u32,
+    /// `MAX_ROOMS_PER_SOCKET`.
+    pub max_rooms_per_socket: usize,
     /// `EVENT_RATE_PER_SEC`.
     pub event_rate_per_sec: f64,
     /// `AUTH_EXPIRING_LEAD`.

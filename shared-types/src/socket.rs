@@ -104,6 +104,8 @@ pub enum EventErrorCode {
     NotInRoom,
     /// The refresh token is not for this user and session, or is invalid.
     InvalidToken,
+    /// The socket is already in `MAX_ROOMS_PER_SOCKET` rooms.
+    TooManyRooms,
 }
 
 /// Success ack of `room:join` / `room:leave`: `{ok: true, room}`.

@@ -39,7 +39,12 @@ impl Email {
 
     /// The case-folded form the unique index is built on.
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        Self::fold(&self.0)
+    }
+
+    /// The one folding rule for emails, at registration and at login.
+    pub fn fold(raw: &str) -> String {
+        raw.to_lowercase()
     }
 }
 

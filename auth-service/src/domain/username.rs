@@ -34,7 +34,14 @@ impl Username {
 
     /// The case-folded form the unique index is built on.
     pub fn normalized(&self) -> String {
-        self.0.to_ascii_lowercase()
+        Self::fold(&self.0)
+    }
+
+    /// The one folding rule for usernames, at registration and at login:
+    /// ASCII only, like the allowed characters, so a look-alike such as
+    /// U+212A KELVIN SIGN never folds onto `k`.
+    pub fn fold(raw: &str) -> String {
+        raw.to_ascii_lowercase()
     }
 }
 

@@ -63,11 +63,11 @@ impl Store {
     /// Finds an account by username or, when the login contains `@`, by email.
     /// The login is only ever compared as a plain string.
     pub async fn find_user_by_login(&self, login: &str) -> Result<Option<UserDoc>, StoreError> {
-        let folded = login.to_lowercase();
+        // The same folding as at registration (the domain types own it).
         let filter = if login.contains('@') {
-            doc! {"email_norm": folded}
+            doc! {"email_norm": crate::domain::Email::fold(login)}
         } else {
-            doc! {"username_norm": folded}
+            doc! {"username_norm": crate::domain::Username::fold(login)}
         };
         Ok(self.users.find_one(filter).await?)
     }

@@ -108,3 +108,25 @@ async fn login_with_an_oversized_password_is_refused_before_hashing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_unicode_look_alike_of_the_username_does_not_log_in() {
+    let app = spawn_app().await;
+    let name = format!("kk_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let user = serde_json::json!({"username": name, "email": format!("{name}@example.com"), "password": "correct-horse-battery"});
+    assert_eq!(app.register(&user).await.status(), 201);
+    // U+212A KELVIN SIGN lowercases to `k` under Unicode rules.
+    let look_alike = name.replacen('k', "\u{212A}", 1);
+    assert_eq!(
+        app.login(&look_alike, "correct-horse-battery")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login(&name.to_uppercase(), "correct-horse-battery")
+            .await
+            .status(),
+        200
+    );
+}

@@ -105,6 +105,9 @@ async fn admit<A: Adapter>(
     )));
     s.extensions.insert(principal);
     s.extensions.insert(state.metrics.clone());
+    s.extensions.insert(Arc::new(super::rooms::RoomQuota::new(
+        state.max_rooms_per_socket,
+    )));
     s.join(room);
     // Here, not in `on_connect`: socketioxide sends CONNECT to the client
     // before it spawns the connect handler, so a client emitting right after

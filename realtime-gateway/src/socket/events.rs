@@ -164,7 +164,11 @@ async fn change_room<A: Adapter>(
         let req: RoomRequest = parse(&payload)?;
         if join {
             rooms::may_join(&req.room, &p.user_id)?;
-            s.join(req.room.clone());
+            let quota = s
+                .extensions
+                .get::<Arc<rooms::RoomQuota>>()
+                .ok_or(EventErrorCode::TooManyRooms)?;
+            quota.join(&s, &req.room, &super::principal::user_room(&p.user_id))?;
         } else {
             rooms::may_leave(&req.room, &p.user_id)?;
             s.leave(req.room.clone());

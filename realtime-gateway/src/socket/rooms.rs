@@ -3,9 +3,51 @@
 //! anything else is forbidden. A socket may not leave its own `user:<id>`
 //! room: the per-user connection limit counts its members.
 
+use std::sync::Mutex;
+
 use shared_types::socket::EventErrorCode;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::SocketRef;
 
 use super::principal::user_room;
+
+/// How many rooms a socket may be in besides its own `user:<id>`
+/// (`MAX_ROOMS_PER_SOCKET`). Counting and joining are one step under a
+/// per-socket lock, so concurrent `room:join`s cannot exceed it.
+pub struct RoomQuota {
+    max: usize,
+    lock: Mutex<()>,
+}
+
+impl RoomQuota {
+    /// A quota of `max` rooms.
+    pub fn new(max: usize) -> Self {
+        Self {
+            max,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Joins `room` (already allowed by the policy) unless the quota is full;
+    /// joining a room the socket is already in always succeeds.
+    pub fn join<A: Adapter>(
+        &self,
+        s: &SocketRef<A>,
+        room: &str,
+        own_room: &str,
+    ) -> Result<(), EventErrorCode> {
+        let _turn = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let rooms = s.rooms();
+        if !rooms.iter().any(|r| r == room) {
+            let joined = rooms.iter().filter(|r| *r != own_room).count();
+            if joined >= self.max {
+                return Err(EventErrorCode::TooManyRooms);
+            }
+            s.join(room.to_owned());
+        }
+        Ok(())
+    }
+}
 
 /// Longest `public:` room name.
 pub const MAX_PUBLIC_NAME: usize = 64;
