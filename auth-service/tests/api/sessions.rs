@@ -347,3 +347,54 @@ async fn no_access_token_outlives_its_session() {
     let expires_in = refreshed["expires_in"].as_i64().unwrap();
     assert!((27..=29).contains(&expires_in), "expires_in {expires_in}");
 }
+
+#[tokio::test]
+async fn two_hundred_concurrent_logouts_all_succeed_and_each_is_announced() {
+    let app = spawn_app().await;
+    let user = new_user();
+    assert_eq!(app.register(&user).await.status(), 201);
+    let (name, password) = (
+        user["username"].as_str().unwrap(),
+        user["password"].as_str().unwrap(),
+    );
+    let mut refresh_tokens = Vec::new();
+    for chunk in 0..20 {
+        let logins = (0..10).map(|_| app.login(name, password));
+        for response in futures::future::join_all(logins).await {
+            assert_eq!(response.status(), 200, "login in chunk {chunk}");
+            let body: Value = response.json().await.unwrap();
+            refresh_tokens.push(body["refresh_token"].as_str().unwrap().to_owned());
+        }
+    }
+    let bodies: Vec<Value> = refresh_tokens
+        .iter()
+        .map(|t| json!({"refresh_token": t}))
+        .collect();
+    let logouts = bodies.iter().map(|body| app.logout(None, body));
+    let statuses: Vec<u16> = futures::future::join_all(logouts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 204), "{statuses:?}");
+    // Every logout is in the revocation log, once, at its own position.
+    let mut stream = app
+        .directory()
+        .await
+        .watch_revocations(WatchRevocationsRequest { from: 0 })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut sessions = std::collections::BTreeSet::new();
+    let mut positions = Vec::new();
+    while sessions.len() < 200 {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        sessions.insert(r.session_id.clone());
+        positions.push(r.position);
+    }
+    assert_eq!(positions, (1..=200).collect::<Vec<u64>>());
+}
