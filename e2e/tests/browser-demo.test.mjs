@@ -69,8 +69,11 @@ async function visitor(username) {
   await waitText(page, '#state', 'connected');
   assert.equal(await page.$eval('#room', (el) => el.value), ROOM);
   await page.click('#join');
-  await waitText(page, '#current-room', `in ${ROOM}`);
-  assert.equal(await text(page, '#error'), '');
+  await page.waitForFunction(() => document.querySelector('#current-room').textContent || document.querySelector('#error').textContent, {
+    timeout: 10000,
+  });
+  assert.equal(await text(page, '#error'), '', `joining ${ROOM}`);
+  assert.equal(await text(page, '#current-room'), `in ${ROOM}`);
   return { page, errors, username };
 }
 

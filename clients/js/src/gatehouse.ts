@@ -5,57 +5,15 @@
 // backoff on retryable failures, and `unauthorized` (never a loop) when the
 // session is over.
 
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { io, type Socket } from 'socket.io-client';
+import { backoffDelay } from './backoff.js';
 import { FINAL_CODES, GatehouseError } from './errors.js';
 import { request, type JoinAck, type Member, type MembersAck } from './events.js';
 import { AuthHttp, type TokenResponse, type User } from './http.js';
-import { readClaims, type TokenClaims } from './token.js';
-
-/** Connection states reported by `gh.on('state', fn)`. */
-export type ConnectionState = 'connecting' | 'connected' | 'refreshing' | 'reconnecting' | 'unauthorized' | 'closed';
-
-/** Extra detail with a state change: the code that caused it, if any. */
-export interface StateInfo {
-  /** Stable code (`session_revoked`, `auth_unavailable`, ...). */
-  code?: string;
-}
-
-/** The tokens of a session; persist them to resume after a page reload. */
-export interface Session {
-  /** Access token (JWT). */
-  token: string;
-  /** Refresh token (opaque, single use). */
-  refreshToken: string;
-}
-
-/** Options of `createGatehouse`. */
-export interface GatehouseOptions {
-  /** Base URL of the auth-service (`/auth/*`), e.g. `location.origin`. */
-  authUrl: string;
-  /** URL of the realtime gateway (socket.io), e.g. `location.origin`. */
-  gatewayUrl: string;
-  /** Open the socket after `login` (default true). */
-  autoConnect?: boolean;
-  /** A session saved earlier (see `gh.session`). */
-  session?: Session;
-  /** Retry timing after retryable failures. */
-  backoff?: BackoffOptions;
-  /** How long to wait for an event's ack (default 10 s). */
-  ackTimeoutMs?: number;
-  /** HTTP request deadline (default 10 s). */
-  httpTimeoutMs?: number;
-  /** Passed to socket.io-client's `io()` (the SDK owns `auth` and `autoConnect`). */
-  socketOptions?: Partial<ManagerOptions & SocketOptions>;
-  /** `fetch` implementation (default the global one). */
-  fetch?: typeof fetch;
-}
+import type { ConnectionState, GatehouseOptions, StateInfo } from './options.js';
+import { TokenSession, type Session } from './session.js';
 
 type StateListener = (state: ConnectionState, info: StateInfo) => void;
-
-interface LiveSession extends Session {
-  claims: TokenClaims;
-}
 
 /** A Gatehouse client: see `createGatehouse`. */
 export class Gatehouse {
@@ -66,9 +24,8 @@ export class Gatehouse {
   readonly #listeners = new Set<StateListener>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #rooms = new Set<string>();
-  #session: LiveSession | null = null;
+  readonly #tokens: TokenSession;
   #state: ConnectionState = 'closed';
-  #refreshing: Promise<string> | undefined;
   /** Bumped whenever the session or connection is ended; stale async work checks it. */
   #epoch = 0;
   #recovering = -1;
@@ -86,9 +43,10 @@ export class Gatehouse {
       ...opts.socketOptions,
       autoConnect: false,
       // A callback, so every (re)connect sends the token current at that moment.
-      auth: (cb) => cb({ token: this.#session?.token ?? '' }),
+      auth: (cb) => cb({ token: this.#tokens.current?.token ?? '' }),
     });
-    if (opts.session) this.#setSession(opts.session.token, opts.session.refreshToken);
+    this.#tokens = new TokenSession(this.#http, (code) => this.#unauthorized(code));
+    if (opts.session) this.#tokens.set(opts.session.token, opts.session.refreshToken);
     this.#watchSocket();
   }
 
@@ -99,13 +57,13 @@ export class Gatehouse {
 
   /** The current tokens, or null when logged out. */
   get session(): Session | null {
-    const s = this.#session;
+    const s = this.#tokens.current;
     return s && { token: s.token, refreshToken: s.refreshToken };
   }
 
   /** The logged-in user as named by the access token, or null. */
   get user(): Member | null {
-    const c = this.#session?.claims;
+    const c = this.#tokens.current?.claims;
     return c ? { id: c.sub, username: c.username } : null;
   }
 
@@ -125,14 +83,14 @@ export class Gatehouse {
   async login(input: { username: string; password: string }): Promise<Member> {
     const r = await this.#http.call<TokenResponse>('POST', '/auth/login', input);
     this.#end('closed');
-    this.#setSession(r.token, r.refresh_token);
+    this.#tokens.set(r.token, r.refresh_token);
     if (this.#opts.autoConnect ?? true) this.connect();
     return this.user!;
   }
 
   /** Opens the socket with the current session. */
   connect(): void {
-    if (!this.#session) throw new GatehouseError('not_logged_in', 'log in first');
+    if (!this.#tokens.current) throw new GatehouseError('not_logged_in', 'log in first');
     if (this.socket.connected || this.socket.active) return;
     this.#setState(this.#connectedOnce ? 'reconnecting' : 'connecting');
     this.socket.connect();
@@ -146,9 +104,9 @@ export class Gatehouse {
 
   /** Logs out this session, or every session of the user with `all`; closes the socket. */
   async logout({ all = false }: { all?: boolean } = {}): Promise<void> {
-    await this.#refreshing?.catch(() => undefined);
+    await this.#tokens.settled();
     const bearer = all ? await this.accessToken() : undefined;
-    const s = this.#session;
+    const s = this.#tokens.current;
     // Close first: the server's own disconnect must not start a recovery.
     this.#end('closed');
     if (!s) return;
@@ -178,12 +136,8 @@ export class Gatehouse {
   }
 
   /** A valid access token, refreshed first when it is about to expire. */
-  async accessToken(): Promise<string> {
-    const s = this.#session;
-    if (!s) throw new GatehouseError('not_logged_in', 'log in first');
-    const margin = Math.min(10, (s.claims.exp - s.claims.iat) / 4);
-    if (Date.now() / 1000 < s.claims.exp - margin) return s.token;
-    return this.refresh();
+  accessToken(): Promise<string> {
+    return this.#tokens.accessToken();
   }
 
   /**
@@ -191,10 +145,7 @@ export class Gatehouse {
    * request: a second refresh with the spent token would end the session.
    */
   refresh(): Promise<string> {
-    this.#refreshing ??= this.#doRefresh().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
+    return this.#tokens.refresh();
   }
 
   /** `whoami`: the socket's user. */
@@ -261,23 +212,6 @@ export class Gatehouse {
     s.on('auth:expiring', (p: { expires_at?: unknown }) => void this.#refreshInBand(Number(p?.expires_at)));
   }
 
-  async #doRefresh(): Promise<string> {
-    const s = this.#session;
-    if (!s) throw new GatehouseError('not_logged_in', 'log in first');
-    const epoch = this.#epoch;
-    try {
-      const r = await this.#http.call<TokenResponse>('POST', '/auth/refresh', { refresh_token: s.refreshToken });
-      if (epoch !== this.#epoch) throw new GatehouseError('closed', 'the session ended during the refresh');
-      this.#setSession(r.token, r.refresh_token);
-      return r.token;
-    } catch (e) {
-      if (e instanceof GatehouseError && epoch === this.#epoch && (FINAL_CODES.has(e.code) || e.status === 401)) {
-        this.#unauthorized(e.code);
-      }
-      throw e;
-    }
-  }
-
   /** Refresh (when asked) and reconnect, backing off after failures; one at a time. */
   async #recover(refresh: boolean, code?: string): Promise<void> {
     const epoch = this.#epoch;
@@ -322,12 +256,12 @@ export class Gatehouse {
    */
   async #refreshInBand(expiresAt: number): Promise<void> {
     const epoch = this.#epoch;
-    const s = this.#session;
+    const s = this.#tokens.current;
     if (!s || !Number.isFinite(expiresAt)) return;
     const halfLife = (s.claims.iat + (s.claims.exp - s.claims.iat) / 2) * 1000;
     if (s.claims.exp <= expiresAt && halfLife > Date.now()) await this.#sleep(halfLife - Date.now());
     for (let attempt = 0; ; attempt += 1) {
-      const cur = this.#session;
+      const cur = this.#tokens.current;
       if (epoch !== this.#epoch || !cur || !this.socket.connected) return;
       let token = cur.token;
       if (cur.claims.exp <= expiresAt) {
@@ -351,10 +285,6 @@ export class Gatehouse {
     }
   }
 
-  #setSession(token: string, refreshToken: string): void {
-    this.#session = { token, refreshToken, claims: readClaims(token) };
-  }
-
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
@@ -376,7 +306,7 @@ export class Gatehouse {
   /** Ends the session: socket closed, tokens and rooms forgotten. */
   #end(state: ConnectionState, info: StateInfo = {}): void {
     this.#stop();
-    this.#session = null;
+    this.#tokens.clear();
     this.#rooms.clear();
     this.#connectedOnce = false;
     this.#attempt = 0;

@@ -2,10 +2,12 @@
 // authenticated socket.io connection to the realtime gateway alive across
 // token expiry, refreshes, outages and revocations.
 
-import { Gatehouse, type GatehouseOptions } from './gatehouse.js';
+import { Gatehouse } from './gatehouse.js';
+import type { GatehouseOptions } from './options.js';
 
 export { Gatehouse } from './gatehouse.js';
-export type { ConnectionState, GatehouseOptions, Session, StateInfo } from './gatehouse.js';
+export type { ConnectionState, GatehouseOptions, StateInfo } from './options.js';
+export type { Session } from './session.js';
 export { GatehouseError } from './errors.js';
 export type { BackoffOptions } from './backoff.js';
 export type { ChatMessage, JoinAck, Member, MembersAck, PresenceEvent } from './events.js';
