@@ -33,7 +33,13 @@ export function upstreamOf(path) {
 }
 
 async function serveStatic(req, res) {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  let path;
+  try {
+    path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
   const [prefix, dir] = STATIC.find(([p]) => path.startsWith(p));
   const rel = normalize(path.slice(prefix.length) || 'index.html');
   const file = resolve(dir, rel.endsWith(sep) || rel === '.' ? join(rel, 'index.html') : rel);
