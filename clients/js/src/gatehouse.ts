@@ -102,9 +102,13 @@ export class Gatehouse {
     this.#setState('closed');
   }
 
-  /** Logs out this session, or every session of the user with `all`; closes the socket. */
+  /**
+   * Logs out this session, or every session of the user with `all`; closes
+   * the socket. The tokens are forgotten locally even if the call fails.
+   */
   async logout({ all = false }: { all?: boolean } = {}): Promise<void> {
     await this.#tokens.settled();
+    if (!this.#tokens.current) return this.#end('closed');
     const bearer = all ? await this.accessToken() : undefined;
     const s = this.#tokens.current;
     // Close first: the server's own disconnect must not start a recovery.
