@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs the whole Gatehouse stack locally: a MongoDB wire-protocol server
 # (unless MONGODB_URI points at a real MongoDB), the auth-service and the
-# realtime-gateway, on the DESIGN.md default ports unless overridden.
-# Ctrl-C stops everything. Data persists in .run/mongo-data.
+# realtime-gateway, on the DESIGN.md default ports unless overridden, and the
+# browser demo (examples/web) on one origin that also proxies /auth,
+# /.well-known and /socket.io to the services. Ctrl-C stops everything. Data
+# persists in .run/mongo-data.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 log "building the services"
 cargo build --locked -p auth-service -p realtime-gateway
+ensure_sdk
 start_mongo "$RUN_DIR/mongo-data"
 
 # A stable development signing key, so tokens survive restarts of the stack.
@@ -24,6 +27,7 @@ export GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:3000}"
 export AUTH_GRPC_URL="${AUTH_GRPC_URL:-http://$AUTH_GRPC_ADDR}"
 export AUTH_JWKS_URL="${AUTH_JWKS_URL:-http://$AUTH_HTTP_ADDR/.well-known/jwks.json}"
 export CORS_ORIGINS="${CORS_ORIGINS:-*}"
+export DEMO_ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
 
 "$ROOT/target/debug/auth-service" &
 PIDS+=($!)
@@ -31,10 +35,14 @@ PIDS+=($!)
 PIDS+=($!)
 wait_for_port "${AUTH_HTTP_ADDR%:*}" "${AUTH_HTTP_ADDR##*:}" 30
 wait_for_port "${GATEWAY_ADDR%:*}" "${GATEWAY_ADDR##*:}" 30
+AUTH_URL="http://$AUTH_HTTP_ADDR" GATEWAY_URL="http://$GATEWAY_ADDR" node "$ROOT/examples/web/serve.mjs" &
+PIDS+=($!)
+wait_for_port "${DEMO_ADDR%:*}" "${DEMO_ADDR##*:}" 30
 
 cat <<MSG
 
   Gatehouse is running.
+    browser demo        http://$DEMO_ADDR/   (one origin: /auth, /.well-known, /socket.io proxied)
     auth-service HTTP   http://$AUTH_HTTP_ADDR   (POST /auth/register, /auth/login; GET /.well-known/jwks.json)
     auth-service gRPC   $AUTH_GRPC_URL
     realtime-gateway    http://$GATEWAY_ADDR     (socket.io, auth: {token})

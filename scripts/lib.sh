@@ -26,19 +26,47 @@ ensure_venv() {
 ensure_redis() {
   if ! command -v redis-server >/dev/null 2>&1; then
     log "installing redis-server from Debian packages"
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-    else
-      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-    fi
+    apt_install redis-server
   fi
 }
 
-# npm packages of the end-to-end suite (the official socket.io-client).
+# Installs Debian packages (as root, or through sudo).
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+# npm packages of the end-to-end suite (the official socket.io-client,
+# puppeteer-core). puppeteer-core never downloads a browser; the variable
+# makes sure nothing else does either.
 ensure_node_modules() {
-  if [ ! -d "$ROOT/e2e/node_modules/socket.io-client" ]; then
+  export PUPPETEER_SKIP_DOWNLOAD=1
+  local installed="$ROOT/e2e/node_modules/.package-lock.json"
+  if [ ! -f "$installed" ] || [ "$ROOT/e2e/package-lock.json" -nt "$installed" ]; then
     log "installing e2e npm packages"
     (cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# The client SDK (clients/js): its npm packages and its build (dist/).
+ensure_sdk() {
+  local installed="$ROOT/clients/js/node_modules/.package-lock.json"
+  if [ ! -f "$installed" ] || [ "$ROOT/clients/js/package-lock.json" -nt "$installed" ]; then
+    log "installing the client SDK's npm packages"
+    (cd "$ROOT/clients/js" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  log "building the client SDK (clients/js)"
+  (cd "$ROOT/clients/js" && npm run --silent build)
+}
+
+# Debian's chromium for the browser test, when missing.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    log "installing chromium from Debian packages"
+    apt_install chromium
   fi
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every Gatehouse test: Rust unit and integration tests against a real
 # MongoDB wire-protocol server, the end-to-end suite with the official
-# socket.io JavaScript client, and the offline deployment validation.
-# Installs what it needs (SecantusDB from PyPI, redis-server from Debian, npm
-# packages) into ignored local folders on first use.
+# socket.io JavaScript client, the client SDK and the browser demo in
+# headless Chromium, and the offline deployment validation.
+# Installs what it needs (SecantusDB from PyPI, redis-server and chromium from
+# Debian, npm packages) into ignored local folders on first use.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -12,7 +13,9 @@ cd "$ROOT"
 # dependency must fail a test, never skip it.
 ensure_venv
 ensure_redis
+ensure_chromium
 ensure_node_modules
+ensure_sdk
 export SECANTUSD_BIN="$VENV/bin/secantusd-py"
 start_mongo ":memory:"
 
@@ -22,7 +25,7 @@ cargo test --workspace --locked
 if [ -f "$ROOT/e2e/package.json" ]; then
   log "building binaries for the end-to-end suite"
   cargo build --workspace --bins --locked
-  log "end-to-end tests (socket.io-client)"
+  log "end-to-end tests (socket.io-client, the client SDK, the browser demo)"
   (cd "$ROOT/e2e" && node --test --test-concurrency=1 tests/)
 fi
 

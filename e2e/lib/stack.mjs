@@ -38,9 +38,13 @@ const OPEN_DOOR = {
   MAX_PENDING_CONNECTIONS: '100000',
 };
 
-/** Path of a binary: target/<profile>/<name>; debug unless asked otherwise. */
+/**
+ * Path of a binary: target/<profile>/<name>, debug unless asked otherwise;
+ * `E2E_TARGET_DIR` points at another directory of binaries (another worktree's build).
+ */
 export function binary(name, profile = process.env.E2E_PROFILE || 'debug') {
-  const path = join(ROOT, 'target', profile, name);
+  const dir = process.env.E2E_TARGET_DIR || join(ROOT, 'target', profile);
+  const path = join(dir, name);
   if (!existsSync(path)) {
     throw new Error(`${path} is missing: run \`cargo build --workspace --bins\` first`);
   }
