@@ -86,12 +86,12 @@ impl RevocationWatcher {
         self.link.set(LinkState::Up);
         tracing::info!(from = self.position, %trace_id, "following revocations");
         while let Some(rev) = stream.message().await? {
-            self.apply(&rev);
+            self.apply(&rev).await;
         }
         Ok(())
     }
 
-    fn apply(&mut self, rev: &Revocation) {
+    async fn apply(&mut self, rev: &Revocation) {
         self.position = self.position.max(rev.position);
         tracing::info!(
             user_id = rev.user_id,
@@ -99,7 +99,7 @@ impl RevocationWatcher {
             position = rev.position,
             "revocation"
         );
-        self.sessions.revoke(&rev.user_id, &rev.session_id);
+        self.sessions.revoke(&rev.user_id, &rev.session_id).await;
         (self.on_revoke)(rev);
     }
 }

@@ -1,7 +1,9 @@
 //! `CheckSession` with the guarantees the handshake needs: a ~1 s deadline,
 //! concurrent calls for the same (user, session) collapsed into one in-flight
 //! call, ACTIVE answers cached for `SESSION_CACHE_TTL`, failures and negative
-//! answers never cached.
+//! answers never cached. The caches are `moka`'s: its `try_get_with` gives
+//! the collapsing (one init per key, errors not cached) and its expiry the
+//! TTLs, so no map is ever scanned under a lock.
 //!
 //! Revocations received from the watch stream ([`SessionChecker::revoke`])
 //! drop cached answers and, for a single session, remember it as revoked for
@@ -9,15 +11,14 @@
 //! still-valid token of a revoked session cannot open a socket even inside
 //! the cache window. A user-wide revocation (logout-all, user deleted) only
 //! drops the user's cached answers: the user may log in again, and
-//! `CheckSession` is authoritative. A generation counter keeps an answer that
-//! was in flight during a revocation out of the cache.
+//! `CheckSession` is authoritative. An ACTIVE answer to a call that was in
+//! flight when a revocation of its session or user arrived is refused and
+//! not cached.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
+use moka::future::Cache;
 use proto::auth::v1::{CheckSessionRequest, SessionStatus};
 use tokio::time::Instant;
 
@@ -31,17 +32,10 @@ use crate::error::AuthError;
 pub const REVOKED_MEMORY: Duration = Duration::from_secs(2 * 60 * 60);
 /// Deadline of one `CheckSession` call.
 pub const CHECK_DEADLINE: Duration = Duration::from_secs(1);
+/// Entries kept per cache (memory bound whatever the traffic).
+const CAPACITY: u64 = 200_000;
 
 type Key = (String, String);
-type Pending = Shared<BoxFuture<'static, Result<String, AuthError>>>;
-
-#[derive(Default)]
-struct Inner {
-    active: HashMap<Key, (Instant, String)>,
-    inflight: HashMap<Key, Pending>,
-    revoked: HashMap<Key, Instant>,
-    generation: u64,
-}
 
 /// Asks the auth-service whether a session is live; returns the username.
 #[derive(Clone)]
@@ -49,9 +43,13 @@ pub struct SessionChecker {
     client: DirectoryClient,
     link: Arc<LinkStatus>,
     latency: Histogram,
-    ttl: Duration,
     deadline: Duration,
-    inner: Arc<Mutex<Inner>>,
+    /// ACTIVE answers: username by (user, session).
+    active: Cache<Key, String>,
+    /// Sessions revoked one by one.
+    revoked: Cache<Key, ()>,
+    /// When each user's sessions were last all revoked.
+    revoked_users: Cache<String, Instant>,
 }
 
 impl SessionChecker {
@@ -62,93 +60,81 @@ impl SessionChecker {
             client: link.client(),
             link: link.status().clone(),
             latency,
-            ttl,
             deadline: CHECK_DEADLINE,
-            inner: Arc::new(Mutex::new(Inner::default())),
+            active: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ttl)
+                .support_invalidation_closures()
+                .build(),
+            revoked: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(REVOKED_MEMORY)
+                .build(),
+            revoked_users: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(CHECK_DEADLINE * 2)
+                .build(),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        lock(&self.inner)
     }
 
     /// `Ok(username)` if the session is ACTIVE; otherwise why not.
     pub async fn check(&self, user_id: &str, session_id: &str) -> Result<String, AuthError> {
         let key: Key = (user_id.to_owned(), session_id.to_owned());
-        let pending = {
-            let mut g = self.lock();
-            let now = Instant::now();
-            if g.revoked.get(&key).is_some_and(|until| *until > now) {
-                return Err(AuthError::SessionRevoked);
-            }
-            if let Some((until, name)) = g.active.get(&key)
-                && *until > now
-            {
-                return Ok(name.clone());
-            }
-            match g.inflight.get(&key) {
-                Some(p) => p.clone(),
-                None => {
-                    let p = self.start_call(key.clone(), g.generation);
-                    g.inflight.insert(key.clone(), p.clone());
-                    p
-                }
-            }
-        };
-        let result = pending.await;
-        if result.is_ok() && self.lock().revoked.contains_key(&key) {
+        if self.revoked.contains_key(&key) {
             return Err(AuthError::SessionRevoked);
         }
-        result
+        let asked = Instant::now();
+        let this = self.clone();
+        let init_key = key.clone();
+        let answer = self
+            .active
+            .try_get_with(key.clone(), async move {
+                let mut client = this.client.clone();
+                let started = std::time::Instant::now();
+                let result = call(&mut client, &this.link, &init_key, this.deadline).await;
+                this.latency.observe(started.elapsed().as_secs_f64());
+                let name = result?;
+                // A revocation that landed while the call was in flight.
+                if this.revoked_since(&init_key, asked).await {
+                    return Err(AuthError::SessionRevoked);
+                }
+                Ok(name)
+            })
+            .await
+            .map_err(|e| *e)?;
+        // A revocation may also land between the cache hit and now.
+        if self.revoked.contains_key(&key) {
+            return Err(AuthError::SessionRevoked);
+        }
+        Ok(answer)
     }
 
-    /// Spawns the call so it completes (and leaves the in-flight map) even if
-    /// every waiter goes away.
-    fn start_call(&self, key: Key, generation: u64) -> Pending {
-        let (mut client, inner) = (self.client.clone(), self.inner.clone());
-        let (ttl, deadline, link) = (self.ttl, self.deadline, self.link.clone());
-        let latency = self.latency.clone();
-        let task = tokio::spawn(async move {
-            let started = std::time::Instant::now();
-            let result = call(&mut client, &link, &key, deadline).await;
-            latency.observe(started.elapsed().as_secs_f64());
-            let mut g = lock(&inner);
-            g.inflight.remove(&key);
-            if let Ok(name) = &result
-                && g.generation == generation
-                && !g.revoked.contains_key(&key)
-            {
-                let now = Instant::now();
-                if g.active.len() > 4096 {
-                    g.active.retain(|_, (until, _)| *until > now);
-                }
-                g.active.insert(key, (now + ttl, name.clone()));
-            }
-            result
-        });
-        async move { task.await.unwrap_or(Err(AuthError::Unavailable)) }
-            .boxed()
-            .shared()
+    async fn revoked_since(&self, key: &Key, since: Instant) -> bool {
+        self.revoked.contains_key(key)
+            || self
+                .revoked_users
+                .get(&key.0)
+                .await
+                .is_some_and(|at| at >= since)
     }
 
     /// Applies a revocation: `session_id` empty means every session of the user.
-    pub fn revoke(&self, user_id: &str, session_id: &str) {
-        let mut g = self.lock();
-        let now = Instant::now();
-        g.generation += 1;
-        g.revoked.retain(|_, until| *until > now);
+    pub async fn revoke(&self, user_id: &str, session_id: &str) {
         if session_id.is_empty() {
-            g.active.retain(|(u, _), _| u != user_id);
+            self.revoked_users
+                .insert(user_id.to_owned(), Instant::now())
+                .await;
+            let user = user_id.to_owned();
+            // Only fails without `support_invalidation_closures`, set above.
+            let _ = self
+                .active
+                .invalidate_entries_if(move |(u, _), _| *u == user);
         } else {
             let key = (user_id.to_owned(), session_id.to_owned());
-            g.active.remove(&key);
-            g.revoked.insert(key, now + REVOKED_MEMORY);
+            self.revoked.insert(key.clone(), ()).await;
+            self.active.invalidate(&key).await;
         }
     }
-}
-
-fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
-    inner.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 async fn call(

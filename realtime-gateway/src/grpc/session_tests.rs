@@ -113,7 +113,7 @@ async fn a_revoked_session_is_refused_even_while_cached_active() {
         service_kit::metrics::latency_histogram(),
     );
     checker.check("u1", "s1").await.unwrap();
-    checker.revoke("u1", "s1");
+    checker.revoke("u1", "s1").await;
     assert_eq!(
         checker.check("u1", "s1").await,
         Err(AuthError::SessionRevoked)
@@ -125,11 +125,53 @@ async fn a_revoked_session_is_refused_even_while_cached_active() {
     );
 
     checker.check("u1", "s2").await.unwrap();
-    checker.revoke("u1", "");
+    checker.revoke("u1", "").await;
     checker.check("u1", "s2").await.unwrap();
     assert_eq!(
         fake.calls(),
         3,
         "a user-wide revocation drops the cached answer"
     );
+}
+
+#[tokio::test]
+async fn an_answer_in_flight_when_its_session_is_revoked_is_refused_and_not_cached() {
+    let (fake, channel) = spawn_fake().await;
+    *fake.delay.lock().unwrap() = Duration::from_millis(300);
+    let checker = SessionChecker::new(
+        &AuthLink::new(channel, None).unwrap(),
+        Duration::from_secs(60),
+        service_kit::metrics::latency_histogram(),
+    );
+    let in_flight = tokio::spawn({
+        let c = checker.clone();
+        async move { c.check("u1", "s1").await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    checker.revoke("u1", "").await;
+    assert_eq!(in_flight.await.unwrap(), Err(AuthError::SessionRevoked));
+    *fake.delay.lock().unwrap() = Duration::ZERO;
+    // Not cached: the next check asks again (and the user may log in again).
+    assert_eq!(checker.check("u1", "s1").await.as_deref(), Ok("alice"));
+    assert_eq!(fake.calls(), 2);
+}
+
+#[tokio::test]
+async fn revoking_other_users_does_not_refuse_an_answer_in_flight() {
+    let (fake, channel) = spawn_fake().await;
+    *fake.delay.lock().unwrap() = Duration::from_millis(300);
+    let checker = SessionChecker::new(
+        &AuthLink::new(channel, None).unwrap(),
+        Duration::from_secs(60),
+        service_kit::metrics::latency_histogram(),
+    );
+    let in_flight = tokio::spawn({
+        let c = checker.clone();
+        async move { c.check("u1", "s1").await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for i in 0..1000 {
+        checker.revoke(&format!("other{i}"), "s").await;
+    }
+    assert_eq!(in_flight.await.unwrap().as_deref(), Ok("alice"));
 }

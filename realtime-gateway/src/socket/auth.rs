@@ -75,7 +75,8 @@ async fn admit<A: Adapter>(
         .ok_or(ConnectError(ConnectErrorCode::InvalidToken))?;
     let claims = state.verifier.verify(token).await?;
     tracing::Span::current().record("user_id", claims.sub.as_str());
-    state.sessions.check(&claims.sub, &claims.sid).await?;
+    // The directory's username is current even if the token's is older.
+    let username = state.sessions.check(&claims.sub, &claims.sid).await?;
     let room = user_room(&claims.sub);
     let live = async {
         let sockets = io.to(room.clone()).fetch_sockets().await?;
@@ -91,7 +92,7 @@ async fn admit<A: Adapter>(
         .reserve(&claims.sub, &s.id.to_string(), live)
         .await?;
     let principal = Principal {
-        username: claims.username,
+        username,
         user_id: claims.sub,
         session_id: claims.sid,
         expires_at: claims.exp,
