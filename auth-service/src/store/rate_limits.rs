@@ -34,7 +34,10 @@ impl Store {
         self.ensure_indexes().await?;
         // Two first hits may race to insert the same counter: the loser's
         // upsert fails with a duplicate key and simply retries as an update.
-        for _ in 0..3 {
+        for attempt in 0..8u64 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(attempt * 3)).await;
+            }
             let result = self
                 .counters
                 .find_one_and_update(
@@ -47,12 +50,19 @@ impl Store {
                 .map_err(StoreError::from);
             match result {
                 Ok(Some(counter)) => return Ok(counter.count.max(0) as u64),
-                Ok(None) => return Err(StoreError::Unexpected("counter upsert returned nothing")),
+                // Applied or not, the server did not say: read the count
+                // back (ours included if it was applied) rather than guess.
+                Ok(None) => match self.counters.find_one(doc! {"_id": id}).await? {
+                    Some(counter) => return Ok(counter.count.max(0) as u64),
+                    None => continue,
+                },
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e),
             }
         }
-        Err(StoreError::Contention)
+        Err(StoreError::Unexpected(
+            "the counter upsert kept failing to return the counter",
+        ))
     }
 
     /// Takes one hit back from counter `id` (never below zero).

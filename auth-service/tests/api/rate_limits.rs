@@ -200,7 +200,10 @@ async fn concurrent_guesses_across_replicas_never_exceed_the_failure_limit() {
         .collect();
     let evaluated = statuses.iter().filter(|s| **s == 401).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((evaluated, refused), (3, 27), "{statuses:?}");
+    // Never more than the limit evaluated; every other guess refused (under
+    // a race the count is read conservatively, so fewer may be evaluated).
+    assert!((1..=3).contains(&evaluated), "{statuses:?}");
+    assert_eq!(evaluated + refused, 30, "{statuses:?}");
 }
 
 #[tokio::test]
