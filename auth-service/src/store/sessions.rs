@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
 
+/// Spent refresh-token hashes kept per session for reuse detection: the
+/// last 64 rotations (16 hours of 15-minute refreshes). An older spent token
+/// is simply invalid; the list never grows past this, however often a
+/// client refreshes.
+pub const SPENT_KEPT: i64 = 64;
+
 /// A stored session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionDoc {
@@ -26,6 +32,14 @@ pub struct SessionDoc {
     /// Hashes of the session's spent refresh tokens (reuse detection).
     #[serde(default)]
     pub spent_hashes: Vec<String>,
+}
+
+/// What a session check reads of a user.
+#[derive(Debug, Deserialize)]
+struct UserStatus {
+    username: String,
+    #[serde(default)]
+    disabled: bool,
 }
 
 /// The state of a (user, session) pair, as `CheckSession` reports it.
@@ -73,7 +87,15 @@ impl Store {
         user_id: &str,
         session_id: &str,
     ) -> Result<SessionState, StoreError> {
-        let Some(user) = self.find_user_by_id(user_id).await? else {
+        // Two indexed point reads, each projected to what the answer needs:
+        // never the password hash, never the spent-token list.
+        let Some(user) = self
+            .users
+            .clone_with_type::<UserStatus>()
+            .find_one(doc! {"_id": user_id})
+            .projection(doc! {"username": 1, "disabled": 1})
+            .await?
+        else {
             return Ok(SessionState::UnknownUser);
         };
         if user.disabled {
@@ -81,12 +103,14 @@ impl Store {
         }
         let live = self
             .sessions
+            .clone_with_type::<mongodb::bson::Document>()
             .find_one(doc! {
                 "_id": session_id,
                 "user_id": user_id,
                 "revoked_at": null,
                 "expires_at": {"$gt": DateTime::now()},
             })
+            .projection(doc! {"_id": 1})
             .await?;
         Ok(match live {
             Some(_) => SessionState::Active {
@@ -124,7 +148,10 @@ impl Store {
             .sessions
             .find_one_and_update(
                 doc! {"refresh_hash": old_hash, "revoked_at": null, "expires_at": {"$gt": now}},
-                doc! {"$set": {"refresh_hash": new_hash}, "$push": {"spent_hashes": old_hash}},
+                doc! {
+                    "$set": {"refresh_hash": new_hash},
+                    "$push": {"spent_hashes": {"$each": [old_hash], "$slice": -SPENT_KEPT}},
+                },
             )
             .return_document(mongodb::options::ReturnDocument::After)
             .await?;

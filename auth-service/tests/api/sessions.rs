@@ -398,3 +398,36 @@ async fn two_hundred_concurrent_logouts_all_succeed_and_each_is_announced() {
     }
     assert_eq!(positions, (1..=200).collect::<Vec<u64>>());
 }
+
+#[tokio::test]
+async fn the_spent_token_list_of_a_session_stays_bounded() {
+    let app = spawn_app().await;
+    let login = app.register_and_login(&new_user()).await;
+    let (_, session_id) = token_ids(&login);
+    let mut tokens = vec![login["refresh_token"].as_str().unwrap().to_owned()];
+    for _ in 0..80 {
+        let next: Value = app
+            .refresh(tokens.last().unwrap())
+            .await
+            .json()
+            .await
+            .unwrap();
+        tokens.push(next["refresh_token"].as_str().unwrap().to_owned());
+    }
+    let session = app
+        .db
+        .collection::<mongodb::bson::Document>("sessions")
+        .find_one(mongodb::bson::doc! {"_id": &session_id})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.get_array("spent_hashes").unwrap().len(), 64);
+    // A recently spent token is still detected as reuse and ends the session.
+    assert_error(app.refresh(&tokens[70]).await, 401, "invalid_refresh_token").await;
+    assert_error(
+        app.refresh(tokens.last().unwrap()).await,
+        401,
+        "invalid_refresh_token",
+    )
+    .await;
+}
