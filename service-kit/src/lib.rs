@@ -5,10 +5,12 @@
 //! - [`bearer`]: shared-secret credentials (`AUTH_GRPC_TOKEN`,
 //!   `GATEWAY_API_KEYS`): parsed from a comma-separated list, checked against
 //!   an `Authorization: Bearer …` value in constant time, never printed.
+//! - [`grpc`]: the caller's side of those credentials (a tonic interceptor).
 //! - [`client_ip`]: the client address behind `TRUSTED_PROXY_HOPS` proxies.
 //! - [`metrics`]: the Prometheus exposition of a `prometheus-client`
 //!   registry and the latency buckets both services use.
 
 pub mod bearer;
 pub mod client_ip;
+pub mod grpc;
 pub mod metrics;

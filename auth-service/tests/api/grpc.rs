@@ -138,7 +138,7 @@ async fn server_reflection_lists_the_directory_and_health_services() {
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
     let mut responses =
-        ServerReflectionClient::with_interceptor(channel, Bearer::new(Some(GRPC_TOKEN)))
+        ServerReflectionClient::with_interceptor(channel, Bearer::new(Some(GRPC_TOKEN)).unwrap())
             .server_reflection_info(tokio_stream::iter([request]))
             .await
             .unwrap()

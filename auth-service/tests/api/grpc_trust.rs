@@ -42,11 +42,13 @@ async fn protected_rpcs_as(app: &TestApp, token: Option<&str>) -> Vec<Code> {
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
     let reflection = async {
-        let mut responses =
-            ServerReflectionClient::with_interceptor(app.grpc_channel().await, Bearer::new(token))
-                .server_reflection_info(tokio_stream::iter([request]))
-                .await?
-                .into_inner();
+        let mut responses = ServerReflectionClient::with_interceptor(
+            app.grpc_channel().await,
+            Bearer::new(token).unwrap(),
+        )
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await?
+        .into_inner();
         responses.next().await.transpose()?;
         Ok::<_, tonic::Status>(Code::Ok)
     }

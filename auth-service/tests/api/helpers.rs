@@ -21,28 +21,7 @@ pub const GRPC_TOKEN: &str = "test-grpc-token-0123456789abcdef0123456789";
 pub type Directory = UserDirectoryClient<InterceptedService<tonic::transport::Channel, Bearer>>;
 
 /// Sends `authorization: Bearer <token>` on every call (or nothing).
-#[derive(Clone)]
-pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
-
-impl Bearer {
-    pub fn new(token: Option<&str>) -> Self {
-        Self(token.map(|t| format!("Bearer {t}").parse().unwrap()))
-    }
-}
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(value) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", value.clone());
-        }
-        Ok(request)
-    }
-}
+pub type Bearer = service_kit::grpc::SendBearer;
 
 /// A running auth-service and what a test needs to poke at it.
 pub struct TestApp {
@@ -299,7 +278,10 @@ impl TestApp {
 
     /// A `UserDirectory` client presenting `token` (or nothing).
     pub async fn directory_as(&self, token: Option<&str>) -> Directory {
-        UserDirectoryClient::with_interceptor(self.grpc_channel().await, Bearer::new(token))
+        UserDirectoryClient::with_interceptor(
+            self.grpc_channel().await,
+            Bearer::new(token).unwrap(),
+        )
     }
 
     /// `CheckSession` over real gRPC: the status and username.

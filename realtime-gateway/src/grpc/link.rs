@@ -11,30 +11,12 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use proto::auth::v1::user_directory_client::UserDirectoryClient;
 use secrecy::ExposeSecret;
 use service_kit::bearer::BearerKeys;
-use tonic::metadata::{Ascii, MetadataValue};
+use service_kit::grpc::SendBearer;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 /// The `UserDirectory` client every gateway call goes through.
-pub type DirectoryClient = UserDirectoryClient<InterceptedService<Channel, Credentials>>;
-
-/// Adds the `authorization` metadata to each call (none when unset).
-#[derive(Clone)]
-pub struct Credentials(Option<MetadataValue<Ascii>>);
-
-impl tonic::service::Interceptor for Credentials {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(value) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", value.clone());
-        }
-        Ok(request)
-    }
-}
+pub type DirectoryClient = UserDirectoryClient<InterceptedService<Channel, SendBearer>>;
 
 /// What the gateway knows of its gRPC link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,20 +78,10 @@ pub struct AuthLink {
 impl AuthLink {
     /// A link over `channel` sending the first of `credentials`.
     pub fn new(channel: Channel, credentials: Option<&BearerKeys>) -> anyhow::Result<Self> {
-        let header = credentials
-            .map(|keys| {
-                let mut value: MetadataValue<Ascii> =
-                    format!("Bearer {}", keys.primary().expose_secret())
-                        .parse()
-                        .map_err(|_| {
-                            anyhow::anyhow!("AUTH_GRPC_TOKEN is not a valid header value")
-                        })?;
-                value.set_sensitive(true);
-                Ok::<_, anyhow::Error>(value)
-            })
-            .transpose()?;
+        let send = SendBearer::new(credentials.map(|keys| keys.primary().expose_secret()))
+            .map_err(|_| anyhow::anyhow!("AUTH_GRPC_TOKEN is not a valid header value"))?;
         Ok(Self {
-            client: UserDirectoryClient::with_interceptor(channel, Credentials(header)),
+            client: UserDirectoryClient::with_interceptor(channel, send),
             status: Arc::new(LinkStatus::default()),
         })
     }

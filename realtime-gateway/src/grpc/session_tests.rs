@@ -7,15 +7,20 @@ use std::sync::atomic::Ordering;
 use super::*;
 use crate::grpc::fake::spawn_fake;
 
+/// A checker over `channel` with answers cached `ttl`.
+fn checker(channel: tonic::transport::Channel, ttl: Duration) -> SessionChecker {
+    SessionChecker::new(
+        &AuthLink::new(channel, None).unwrap(),
+        ttl,
+        service_kit::metrics::latency_histogram(),
+    )
+}
+
 #[tokio::test]
 async fn concurrent_checks_of_one_session_make_one_call() {
     let (fake, channel) = spawn_fake().await;
     *fake.delay.lock().unwrap() = Duration::from_millis(200);
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_secs(5),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_secs(5));
     let results = futures::future::join_all((0..20).map(|_| {
         let c = checker.clone();
         async move { c.check("u1", "s1").await }
@@ -31,11 +36,7 @@ async fn concurrent_checks_of_one_session_make_one_call() {
 #[tokio::test]
 async fn active_answers_are_cached_for_the_ttl_only() {
     let (fake, channel) = spawn_fake().await;
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_millis(300),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_millis(300));
     checker.check("u1", "s1").await.unwrap();
     checker.check("u1", "s1").await.unwrap();
     assert_eq!(fake.calls(), 1);
@@ -47,11 +48,7 @@ async fn active_answers_are_cached_for_the_ttl_only() {
 #[tokio::test]
 async fn negative_answers_and_failures_are_never_cached() {
     let (fake, channel) = spawn_fake().await;
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_secs(5),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_secs(5));
     fake.set_status(SessionStatus::SessionRevoked);
     assert_eq!(
         checker.check("u1", "s1").await,
@@ -80,11 +77,7 @@ async fn negative_answers_and_failures_are_never_cached() {
 async fn a_slow_auth_service_is_unavailable_after_the_deadline() {
     let (fake, channel) = spawn_fake().await;
     *fake.delay.lock().unwrap() = Duration::from_secs(3);
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_secs(5),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_secs(5));
     let started = std::time::Instant::now();
     assert_eq!(checker.check("u1", "s1").await, Err(AuthError::Unavailable));
     assert!(started.elapsed() < Duration::from_millis(1800));
@@ -96,22 +89,14 @@ async fn an_unreachable_auth_service_is_unavailable() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let channel = crate::grpc::lazy_channel(&format!("http://{addr}")).unwrap();
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_secs(5),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_secs(5));
     assert_eq!(checker.check("u1", "s1").await, Err(AuthError::Unavailable));
 }
 
 #[tokio::test]
 async fn a_revoked_session_is_refused_even_while_cached_active() {
     let (fake, channel) = spawn_fake().await;
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_secs(60),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_secs(60));
     checker.check("u1", "s1").await.unwrap();
     checker.revoke("u1", "s1").await;
     assert_eq!(
@@ -138,11 +123,7 @@ async fn a_revoked_session_is_refused_even_while_cached_active() {
 async fn an_answer_in_flight_when_its_session_is_revoked_is_refused_and_not_cached() {
     let (fake, channel) = spawn_fake().await;
     *fake.delay.lock().unwrap() = Duration::from_millis(300);
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_secs(60),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_secs(60));
     let in_flight = tokio::spawn({
         let c = checker.clone();
         async move { c.check("u1", "s1").await }
@@ -160,11 +141,7 @@ async fn an_answer_in_flight_when_its_session_is_revoked_is_refused_and_not_cach
 async fn revoking_other_users_does_not_refuse_an_answer_in_flight() {
     let (fake, channel) = spawn_fake().await;
     *fake.delay.lock().unwrap() = Duration::from_millis(300);
-    let checker = SessionChecker::new(
-        &AuthLink::new(channel, None).unwrap(),
-        Duration::from_secs(60),
-        service_kit::metrics::latency_histogram(),
-    );
+    let checker = checker(channel, Duration::from_secs(60));
     let in_flight = tokio::spawn({
         let c = checker.clone();
         async move { c.check("u1", "s1").await }
