@@ -66,7 +66,7 @@ pub struct StreamsExhausted;
 pub struct RevocationFeed<L> {
     log: L,
     live: broadcast::Sender<RevocationDoc>,
-    started: watch::Receiver<bool>,
+    started: watch::Receiver<Option<i64>>,
     slots: Arc<Semaphore>,
 }
 
@@ -80,7 +80,7 @@ impl<L: RevocationLog> RevocationFeed<L> {
         closing: CancellationToken,
     ) -> Arc<Self> {
         let (live, _) = broadcast::channel(LIVE_BUFFER);
-        let (started_tx, started) = watch::channel(false);
+        let (started_tx, started) = watch::channel(None);
         tokio::spawn(follow(
             log.clone(),
             live.clone(),
@@ -132,7 +132,7 @@ async fn follow<L: RevocationLog>(
     log: L,
     live: broadcast::Sender<RevocationDoc>,
     appended: Arc<Notify>,
-    started: watch::Sender<bool>,
+    started: watch::Sender<Option<i64>>,
     closing: CancellationToken,
 ) {
     let mut position = None;
@@ -146,7 +146,7 @@ async fn follow<L: RevocationLog>(
             None => match log.newest().await {
                 Ok(newest) => {
                     position = Some(newest);
-                    started.send_replace(true);
+                    started.send_replace(position);
                 }
                 Err(e) => tracing::warn!(error = %e, "revocation log unreadable; retrying"),
             },
@@ -158,6 +158,7 @@ async fn follow<L: RevocationLog>(
                         // No receiver is fine: nobody is listening.
                         let _ = live.send(entry);
                     }
+                    started.send_replace(position);
                 }
                 Err(e) => tracing::warn!(error = %e, "revocation log unreadable; retrying"),
             },
@@ -176,7 +177,7 @@ async fn follow<L: RevocationLog>(
 struct Subscriber<L> {
     log: L,
     live: broadcast::Receiver<RevocationDoc>,
-    started: watch::Receiver<bool>,
+    started: watch::Receiver<Option<i64>>,
     tx: mpsc::Sender<Result<RevocationDoc, StoreError>>,
     position: i64,
     _permit: OwnedSemaphorePermit,
@@ -185,11 +186,13 @@ struct Subscriber<L> {
 impl<L: RevocationLog> Subscriber<L> {
     async fn run(mut self) {
         // Entries the follower broadcast before this subscription are all in
-        // the database once it has started: the replay below covers them.
-        if self.started.wait_for(|s| *s).await.is_err() {
+        // the database once it has started: the replay below covers them. A
+        // subscriber already at the follower's position (a gateway
+        // resubscribing, or an empty log) needs no read at all.
+        let Ok(followed) = self.started.wait_for(Option::is_some).await.map(|p| *p) else {
             return;
-        }
-        if self.catch_up(i64::MAX).await.is_err() {
+        };
+        if followed.is_some_and(|p| self.position < p) && self.catch_up(i64::MAX).await.is_err() {
             return;
         }
         loop {

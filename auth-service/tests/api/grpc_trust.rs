@@ -144,6 +144,7 @@ async fn login_p50(app: &TestApp, username: &str) -> Duration {
 
 #[tokio::test]
 async fn a_thousand_revocation_streams_neither_slow_logins_nor_miss_a_revocation() {
+    let _turn = crate::helpers::heavy().await;
     let app = spawn_app().await;
     let user = new_user();
     let body = app.register_and_login(&user).await;

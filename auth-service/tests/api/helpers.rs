@@ -14,6 +14,14 @@ use proto::auth::v1::{
 use serde_json::{Value, json};
 use tonic::service::interceptor::InterceptedService;
 
+/// Load tests (hundreds of requests or streams) take turns: the MongoDB
+/// wire-protocol server the suite shares is one process, and several of
+/// them at once would measure its queue, not the service.
+pub async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
+}
+
 /// The gRPC credentials every test service is started with.
 pub const GRPC_TOKEN: &str = "test-grpc-token-0123456789abcdef0123456789";
 

@@ -65,6 +65,7 @@ async fn start(concurrency: usize) -> (Child, String) {
 
 #[tokio::test]
 async fn a_login_rush_stays_within_the_hashing_concurrency_and_memory_returns() {
+    let _turn = crate::helpers::heavy().await;
     const CONCURRENCY: u64 = 2;
     const BURST: usize = 24;
     let (child, base) = start(CONCURRENCY as usize).await;

@@ -183,6 +183,7 @@ async fn a_forged_forwarded_for_is_ignored_without_trusted_proxies() {
 
 #[tokio::test]
 async fn concurrent_guesses_across_replicas_never_exceed_the_failure_limit() {
+    let _turn = crate::helpers::heavy().await;
     let database = fresh_database();
     let first = spawn_app_on(&mongodb_uri(), &database, LIMITS).await;
     let second = spawn_app_on(&mongodb_uri(), &database, LIMITS).await;

@@ -87,6 +87,7 @@ async fn usernames_and_emails_differing_only_in_case_are_taken() {
 
 #[tokio::test]
 async fn fifty_concurrent_registrations_of_one_username_create_exactly_one_account() {
+    let _turn = crate::helpers::heavy().await;
     let app = spawn_app().await;
     let attempts = (0..50).map(|i| {
         let body = json!({"username": "racer", "email": format!("racer{i}@example.com"), "password": "racing-password-1"});
