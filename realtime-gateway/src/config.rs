@@ -47,6 +47,10 @@ ENVIRONMENT (default in brackets):
     REFUSED_SESSION_GRACE     [1s] after a refused handshake (not auth_unavailable) the session is closed
                               this much later, once the client has read its code (at most 2s)
     TRUSTED_PROXY_HOPS        [0] reverse proxies in front; >0 takes client addresses from X-Forwarded-For
+  Server API (for the application's backends; see the README section Build on Gatehouse):
+    GATEWAY_API_ADDR          [127.0.0.1:3001] listener of the server API (never expose it publicly)
+    GATEWAY_API_KEYS          [unset = server API off] comma-separated keys (>= 32 chars each) a
+                              backend sends as `Authorization: Bearer <key>`
     LOG_FORMAT                [pretty] `pretty` or `json` (json goes to stdout)
     RUST_LOG                  [info] tracing filter; wins over the default
 
@@ -128,6 +132,10 @@ pub struct Settings {
     pub refused_session_grace: Duration,
     /// `TRUSTED_PROXY_HOPS` (0 to 10).
     pub trusted_proxy_hops: usize,
+    /// `GATEWAY_API_ADDR`: the server API's listener.
+    pub api_addr: SocketAddr,
+    /// `GATEWAY_API_KEYS`: the server API is off without them.
+    pub api_keys: Option<BearerKeys>,
 }
 
 impl Default for Settings {
@@ -160,6 +168,8 @@ impl Default for Settings {
             connect_timeout: Duration::from_secs(10),
             refused_session_grace: Duration::from_secs(1),
             trusted_proxy_hops: 0,
+            api_addr: SocketAddr::from(([127, 0, 0, 1], 3001)),
+            api_keys: None,
         }
     }
 }
@@ -193,13 +203,13 @@ impl Settings {
             auth_grpc_url: parse_or(&get, "AUTH_GRPC_URL", d.auth_grpc_url, http_url)?,
             auth_jwks_url: parse_or(&get, "AUTH_JWKS_URL", d.auth_jwks_url, http_url)?,
             auth_grpc_token: get("AUTH_GRPC_TOKEN")
-                .map(|v| {
-                    BearerKeys::parse(&v).map_err(|e| ConfigError {
-                        var: "AUTH_GRPC_TOKEN",
-                        value: "(redacted)".into(),
-                        reason: e.to_string(),
-                    })
-                })
+                .map(|v| secrets("AUTH_GRPC_TOKEN", &v))
+                .transpose()?,
+            api_addr: parse_or(&get, "GATEWAY_API_ADDR", d.api_addr, |v| {
+                v.parse().map_err(str_err)
+            })?,
+            api_keys: get("GATEWAY_API_KEYS")
+                .map(|v| secrets("GATEWAY_API_KEYS", &v))
                 .transpose()?,
             redis_url: get("REDIS_URL")
                 .map(|v| redis_url(&v).map_err(|r| bad("REDIS_URL", &v, r)))
@@ -321,6 +331,15 @@ fn parse_or<T>(
         None => Ok(default),
         Some(v) => parse(v.trim()).map_err(|reason| bad(var, &v, reason)),
     }
+}
+
+/// A list of secrets; the error never holds the value.
+fn secrets(var: &'static str, v: &str) -> Result<BearerKeys, ConfigError> {
+    BearerKeys::parse(v).map_err(|e| ConfigError {
+        var,
+        value: "(redacted)".into(),
+        reason: e.to_string(),
+    })
 }
 
 fn bad(var: &'static str, value: &str, reason: String) -> ConfigError {

@@ -3,6 +3,7 @@
 //! session honest for its whole life, and scales out through Redis.
 //!
 //! Crate map:
+//! - [`api`]: the server API for the application's backends (own listener).
 //! - [`config`]: `Settings` from environment variables, `--help` text.
 //! - [`door`]: the front door — header timeout, pending-connection and
 //!   pending-session caps, handshake rate per address, refused-session grace.
@@ -19,6 +20,7 @@
 //! - [`socket`]: handshake middleware, event handlers, room policy, limits,
 //!   token lifetime, drain.
 
+pub mod api;
 pub mod compact;
 pub mod config;
 pub mod door;

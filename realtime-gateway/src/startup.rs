@@ -23,6 +23,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
+use crate::api::ApiContext;
+use crate::api::cluster::Cluster;
+use crate::api::idempotency::Idempotency;
 use crate::config::{CorsOrigins, Settings};
 use crate::door::{Door, DoorLimits};
 use crate::fanout::Fanout;
@@ -46,6 +49,7 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
+    api_addr: Option<SocketAddr>,
     router: Router,
     state: AppState,
     sockets: Arc<dyn LocalSockets>,
@@ -111,7 +115,7 @@ impl Application {
                 crate::health::router(state).merge(crate::health::metrics_router(metrics, sockets))
             }
         };
-        let (router, sockets) = socket_server(&settings, state.clone(), routes).await?;
+        let (router, sockets, cluster) = socket_server(&settings, state.clone(), routes).await?;
         let router = router
             .layer(axum::middleware::map_request(
                 crate::compact::detach_request,
@@ -145,17 +149,39 @@ impl Application {
                 door.forget_idle();
             }
         };
-        let tasks = vec![
+        let (api_addr, api_task) = match &settings.api_keys {
+            Some(keys) => {
+                let ctx = ApiContext {
+                    state: state.clone(),
+                    local: sockets.clone(),
+                    cluster,
+                    keys: keys.clone(),
+                    idempotency: match &settings.redis_url {
+                        Some(url) => Idempotency::redis(url).context("REDIS_URL")?,
+                        None => Idempotency::memory(),
+                    },
+                };
+                let (addr, task) = serve_api(settings.api_addr, ctx).await?;
+                (Some(addr), Some(task))
+            }
+            None => {
+                tracing::info!("GATEWAY_API_KEYS is unset: server API off");
+                (None, None)
+            }
+        };
+        let mut tasks = vec![
             tokio::spawn(jwks.run_loader()),
             tokio::spawn(watcher.run()),
             tokio::spawn(forget),
             tokio::spawn(fanout.follow(sockets.clone())),
         ];
+        tasks.extend(api_task);
 
         tracing::info!(addr = %addr, "realtime-gateway listening");
         Ok(Self {
             listener,
             addr,
+            api_addr,
             router,
             state,
             sockets,
@@ -172,6 +198,11 @@ impl Application {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The server API's bound address (`None` when it is off).
+    pub fn api_addr(&self) -> Option<SocketAddr> {
+        self.api_addr
     }
 
     /// The shared state (readiness, limits), for tests.
@@ -228,7 +259,7 @@ async fn socket_server(
     settings: &Settings,
     state: AppState,
     routes: impl FnOnce(Arc<dyn LocalSockets>) -> Router,
-) -> anyhow::Result<(Router, Arc<dyn LocalSockets>)> {
+) -> anyhow::Result<(Router, Arc<dyn LocalSockets>, Arc<dyn Cluster>)> {
     let max_payload = settings.max_event_bytes + FRAMING_ALLOWANCE;
     // Binary attachments: at most MAX_BINARY_ATTACHMENTS per packet and
     // MAX_EVENT_BYTES in total, completed within CONNECT_TIMEOUT; beyond
@@ -250,8 +281,9 @@ async fn socket_server(
             let (layer, io) = builder.build_layer();
             io.ns("/", on_connect.with(authenticate));
             tracing::info!("single node: in-memory adapter");
+            let cluster: Arc<dyn Cluster> = Arc::new(io.clone());
             let sockets: Arc<dyn LocalSockets> = Arc::new(io);
-            Ok((routes(sockets.clone()).layer(layer), sockets))
+            Ok((routes(sockets.clone()).layer(layer), sockets, cluster))
         }
         Some(url) => {
             let client = redis_client::Client::open(url.as_str()).context("REDIS_URL")?;
@@ -263,10 +295,31 @@ async fn socket_server(
                 .await
                 .context("initialising the Redis adapter")?;
             tracing::info!("cluster: Redis adapter");
+            let cluster: Arc<dyn Cluster> = Arc::new(io.clone());
             let sockets: Arc<dyn LocalSockets> = Arc::new(io);
-            Ok((routes(sockets.clone()).layer(layer), sockets))
+            Ok((routes(sockets.clone()).layer(layer), sockets, cluster))
         }
     }
+}
+
+/// Binds `GATEWAY_API_ADDR` and serves the server API there until the
+/// gateway stops (the task is aborted with the others).
+async fn serve_api(
+    addr: SocketAddr,
+    ctx: ApiContext,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding GATEWAY_API_ADDR {addr}"))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let router = crate::api::http::router(Arc::new(ctx));
+    tracing::info!(addr = %addr, "server API listening");
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "server API listener failed");
+        }
+    });
+    Ok((addr, task))
 }
 
 fn door_limits(settings: &Settings) -> DoorLimits {

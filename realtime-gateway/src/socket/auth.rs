@@ -20,7 +20,7 @@ use tracing::Instrument;
 use super::close::{self, close};
 use super::lifetime::{TimerEvent, run_expiry_timer};
 use super::limits::Reservation;
-use super::principal::{LiveSession, Principal, user_room};
+use super::principal::{LiveSession, Principal, session_room, user_room};
 use super::rate::EventGuard;
 use crate::door::PendingSlot;
 use crate::error::ConnectError;
@@ -104,12 +104,13 @@ async fn admit<A: Adapter>(
         state.event_burst,
         state.event_rate_per_sec,
     )));
+    let own_rooms = [room, session_room(&principal.session_id)];
     s.extensions.insert(principal);
     s.extensions.insert(state.metrics.clone());
     s.extensions.insert(Arc::new(super::rooms::RoomQuota::new(
         state.max_rooms_per_socket,
     )));
-    s.join(room);
+    s.join(own_rooms);
     // Here, not in `on_connect`: socketioxide sends CONNECT to the client
     // before it spawns the connect handler, so a client emitting right after
     // `connect` could otherwise reach a socket without handlers and lose its

@@ -25,6 +25,13 @@ pub fn user_room(user_id: &str) -> String {
     format!("user:{user_id}")
 }
 
+/// The room every socket of one session joins: `session:<id>`, so the
+/// server API can close a session's sockets on every replica. The room
+/// policy forbids clients to join it.
+pub fn session_room(session_id: &str) -> String {
+    format!("session:{session_id}")
+}
+
 /// Per-socket state of the live session: the expiry the timer follows, and
 /// the token that stops the timer when the socket goes away.
 #[derive(Debug)]

@@ -1,0 +1,182 @@
+//! The server API's operations, independent of the transport: each takes
+//! the request's JSON and returns the reply's JSON or an [`ApiError`]. The
+//! HTTP routes ([`super::http`]) and a batch call the same [`execute`].
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::ApiContext;
+use super::error::{ApiCode, ApiError};
+use super::validate;
+use crate::socket::principal::session_room;
+
+/// Most commands in a batch and rooms in a broadcast.
+pub const MAX_ITEMS: usize = 100;
+
+/// The operations, by their path name (the `method` of a batch command).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum Method {
+    /// `POST /api/v1/publish`.
+    Publish,
+    /// `POST /api/v1/broadcast`.
+    Broadcast,
+    /// `POST /api/v1/subscribe`.
+    Subscribe,
+    /// `POST /api/v1/unsubscribe`.
+    Unsubscribe,
+    /// `POST /api/v1/disconnect`.
+    Disconnect,
+    /// `POST /api/v1/batch`.
+    Batch,
+}
+
+fn parse<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
+    serde_json::from_value(body)
+        .map_err(|_| ApiError::malformed("the body does not match the operation's fields"))
+}
+
+/// Runs `method` with its JSON `body`.
+pub async fn execute(ctx: &ApiContext, method: Method, body: Value) -> Result<Value, ApiError> {
+    match method {
+        Method::Publish => publish(ctx, parse(body)?).await,
+        Method::Broadcast => broadcast(ctx, parse(body)?).await,
+        Method::Subscribe => membership(ctx, parse(body)?, true).await,
+        Method::Unsubscribe => membership(ctx, parse(body)?, false).await,
+        Method::Disconnect => disconnect(ctx, parse(body)?).await,
+        Method::Batch => batch(ctx, parse(body)?).await,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Publish {
+    room: Option<String>,
+    user_id: Option<String>,
+    event: String,
+    data: Value,
+    idempotency_key: Option<String>,
+}
+
+async fn publish(ctx: &ApiContext, req: Publish) -> Result<Value, ApiError> {
+    let room = match (&req.room, &req.user_id) {
+        (Some(room), None) => {
+            validate::room(room)?;
+            room.clone()
+        }
+        (None, Some(user_id)) => validate::user(user_id)?,
+        _ => return Err(ApiError::malformed("give exactly one of room and user_id")),
+    };
+    validate::event(&req.event)?;
+    let data = validate::data(&req.data, ctx.max_event_bytes())?;
+    if let Some(key) = &req.idempotency_key {
+        validate::idempotency_key(key)?;
+        if !ctx.idempotency.first_use(key).await? {
+            return Ok(json!({"ok": true, "duplicate": true}));
+        }
+    }
+    ctx.deliver(&room, &req.event, &data).await;
+    Ok(json!({"ok": true}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Broadcast {
+    rooms: Vec<String>,
+    event: String,
+    data: Value,
+}
+
+/// Each room is published to on its own (as Centrifugo's broadcast does):
+/// a socket in two of the rooms receives the event twice.
+async fn broadcast(ctx: &ApiContext, req: Broadcast) -> Result<Value, ApiError> {
+    if !(1..=MAX_ITEMS).contains(&req.rooms.len()) {
+        return Err(ApiError::malformed("rooms must hold 1 to 100 rooms"));
+    }
+    req.rooms.iter().try_for_each(|r| validate::room(r))?;
+    validate::event(&req.event)?;
+    let data = validate::data(&req.data, ctx.max_event_bytes())?;
+    for room in &req.rooms {
+        ctx.deliver(room, &req.event, &data).await;
+    }
+    Ok(json!({"ok": true}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Membership {
+    user_id: String,
+    room: String,
+}
+
+async fn membership(ctx: &ApiContext, req: Membership, join: bool) -> Result<Value, ApiError> {
+    let own = validate::user(&req.user_id)?;
+    validate::room(&req.room)?;
+    if !join && req.room == own {
+        return Err(ApiError::new(
+            ApiCode::InvalidRoom,
+            "a user's sockets cannot leave their own user room",
+        ));
+    }
+    let done = if join {
+        ctx.cluster.join(own, req.room).await
+    } else {
+        ctx.cluster.leave(own, req.room).await
+    };
+    done.map_err(|e| ApiError::unavailable(&e))?;
+    Ok(json!({"ok": true}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Disconnect {
+    user_id: String,
+    session_id: Option<String>,
+}
+
+async fn disconnect(ctx: &ApiContext, req: Disconnect) -> Result<Value, ApiError> {
+    let own = validate::user(&req.user_id)?;
+    let target = match &req.session_id {
+        Some(sid) => {
+            validate::session(sid)?;
+            session_room(sid)
+        }
+        None => own,
+    };
+    ctx.cluster
+        .disconnect(target)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    Ok(json!({"ok": true}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    commands: Vec<Command>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Command {
+    method: String,
+    params: Value,
+}
+
+/// Runs each command in order; one reply per command. A nested batch is an
+/// unknown method.
+async fn batch(ctx: &ApiContext, req: Batch) -> Result<Value, ApiError> {
+    if !(1..=MAX_ITEMS).contains(&req.commands.len()) {
+        return Err(ApiError::malformed("commands must hold 1 to 100 commands"));
+    }
+    let mut replies = Vec::with_capacity(req.commands.len());
+    for cmd in req.commands {
+        let reply = match cmd.method.parse::<Method>() {
+            Ok(Method::Batch) | Err(_) => Err(ApiError::malformed("unknown method")),
+            Ok(method) => Box::pin(execute(ctx, method, cmd.params)).await,
+        };
+        replies.push(reply.unwrap_or_else(|e| json!({"error": e.body()})));
+    }
+    Ok(json!({"replies": replies}))
+}
