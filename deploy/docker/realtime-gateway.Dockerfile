@@ -30,9 +30,10 @@ RUN --mount=type=cache,id=gatehouse-cargo-registry,target=/usr/local/cargo/regis
 FROM ${RUNTIME_IMAGE}
 COPY --from=builder /out/realtime-gateway /usr/local/bin/realtime-gateway
 ENV GATEWAY_ADDR=0.0.0.0:3000 \
+    GATEWAY_API_ADDR=0.0.0.0:3001 \
     LOG_FORMAT=json
 USER 65532:65532
-EXPOSE 3000
+EXPOSE 3000 3001
 # SIGTERM (the default stop signal) drains sockets over GATEWAY_DRAIN_PERIOD:
 # give the container at least that long to stop (compose stop_grace_period,
 # Kubernetes terminationGracePeriodSeconds).

@@ -505,4 +505,21 @@ mod tests {
             CorsOrigins::List(vec!["http://a.test".into(), "https://b.test".into()])
         );
     }
+
+    #[test]
+    fn api_keys_are_checked_and_never_echoed() {
+        let short = "short-api-key";
+        let err = with(&[("GATEWAY_API_KEYS", short)]).unwrap_err();
+        assert_eq!(err.var, "GATEWAY_API_KEYS");
+        assert!(!err.to_string().contains(short));
+        let key = "k".repeat(32);
+        let s = with(&[
+            ("GATEWAY_API_KEYS", &key),
+            ("GATEWAY_API_ADDR", "127.0.0.1:0"),
+        ])
+        .unwrap();
+        assert!(s.api_keys.unwrap().accepts(key.as_bytes()));
+        assert_eq!(s.api_addr.port(), 0);
+        assert!(with(&[]).unwrap().api_keys.is_none());
+    }
 }

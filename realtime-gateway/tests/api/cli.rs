@@ -29,6 +29,8 @@ fn help_lists_every_variable() {
         "SESSION_CACHE_TTL",
         "AUTH_EXPIRING_LEAD",
         "GATEWAY_DRAIN_PERIOD",
+        "GATEWAY_API_ADDR",
+        "GATEWAY_API_KEYS",
     ] {
         assert!(text.contains(var), "{var} missing from --help");
     }

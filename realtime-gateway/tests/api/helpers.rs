@@ -68,6 +68,8 @@ impl UserDirectory for Directory {
 /// A running gateway plus its fake auth-service.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The server API's address, when `GATEWAY_API_KEYS` was set.
+    pub api_addr: Option<SocketAddr>,
     pub auth: Arc<AuthState>,
     key: SigningKey,
     stop: Option<oneshot::Sender<()>>,
@@ -124,12 +126,14 @@ pub async fn spawn_app_unready(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     tweak(&mut settings);
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
+    let api_addr = app.api_addr();
     let (stop, stopped) = oneshot::channel();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
     }));
     TestApp {
         addr,
+        api_addr,
         auth,
         key,
         stop: Some(stop),
@@ -162,8 +166,13 @@ impl TestApp {
 
     /// Signs an access token for user `u1`, session `sid`, expiring in `ttl` s.
     pub fn token(&self, sid: &str, ttl: i64) -> String {
+        self.token_for("u1", sid, ttl)
+    }
+
+    /// Signs an access token for `user`, session `sid`, expiring in `ttl` s.
+    pub fn token_for(&self, user: &str, sid: &str, ttl: i64) -> String {
         let now = jsonwebtoken::get_current_timestamp() as i64;
-        let claims = json!({"iss":"gatehouse","aud":"gatehouse","sub":"u1","sid":sid,
+        let claims = json!({"iss":"gatehouse","aud":"gatehouse","sub":user,"sid":sid,
             "iat":now,"nbf":now,"exp":now + ttl,"jti":"j","username":"alice"});
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some("at+jwt".into());
@@ -212,7 +221,14 @@ impl TestApp {
 
     /// A connected, authenticated client.
     pub async fn connected(&self, sid: &str) -> Client {
-        let (c, answer) = self.connect(json!({"token": self.token(sid, 900)})).await;
+        self.connected_as("u1", sid).await
+    }
+
+    /// A connected client of `user`, session `sid`.
+    pub async fn connected_as(&self, user: &str, sid: &str) -> Client {
+        let (c, answer) = self
+            .connect(json!({"token": self.token_for(user, sid, 900)}))
+            .await;
         assert!(answer.starts_with('0'), "connect refused: {answer}");
         c
     }

@@ -9,3 +9,5 @@ mod handshake;
 mod helpers;
 mod lifecycle;
 mod redis;
+mod server_api;
+mod server_api_cluster;

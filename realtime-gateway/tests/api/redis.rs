@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
 
-struct Redis {
+pub struct Redis {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Redis {
@@ -21,7 +21,7 @@ impl Drop for Redis {
     }
 }
 
-async fn start_redis() -> Redis {
+pub async fn start_redis() -> Redis {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
