@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use service_kit::bearer::BearerKeys;
 
+use crate::hooks::{HookSecret, HookSettings};
+
 /// `--help` text: every variable, its default and its meaning.
 pub const HELP: &str = "\
 realtime-gateway: authenticated socket.io gateway of Gatehouse
@@ -51,6 +53,15 @@ ENVIRONMENT (default in brackets):
     GATEWAY_API_ADDR          [127.0.0.1:3001] listener of the server API (never expose it publicly)
     GATEWAY_API_KEYS          [unset = server API off] comma-separated keys (>= 32 chars each) a
                               backend sends as `Authorization: Bearer <key>`
+    GATEWAY_API_GRPC_ADDR     [unset = off] listener of the same API over gRPC (gatehouse.gateway.v1.ServerApi)
+  Application hooks (signed POSTs to the application's backend; see Build on Gatehouse):
+    ROOM_AUTH_URL             [unset = other rooms forbidden] asked whether a user may join a room
+                              that is not public:*, presence:* or user:*
+    RPC_URL                   [unset = no rpc event] answers the client event `rpc {method, params}`
+    HOOK_SECRET               [unset; required with a hook URL] `whsec_<base64>` (>= 24 bytes) signing
+                              every hook call the Standard Webhooks way
+    HOOK_TIMEOUT              [2s] deadline of one hook call (100ms-30s); late = `unavailable`
+    RPC_MAX_INFLIGHT          [8] rpc calls in flight per socket; more ack rate_limited
     LOG_FORMAT                [pretty] `pretty` or `json` (json goes to stdout)
     RUST_LOG                  [info] tracing filter; wins over the default
 
@@ -136,6 +147,12 @@ pub struct Settings {
     pub api_addr: SocketAddr,
     /// `GATEWAY_API_KEYS`: the server API is off without them.
     pub api_keys: Option<BearerKeys>,
+    /// `GATEWAY_API_GRPC_ADDR`: the server API over gRPC (off when unset).
+    pub api_grpc_addr: Option<SocketAddr>,
+    /// `ROOM_AUTH_URL`, `RPC_URL`, `HOOK_SECRET`, `HOOK_TIMEOUT`.
+    pub hooks: HookSettings,
+    /// `RPC_MAX_INFLIGHT`.
+    pub rpc_max_inflight: usize,
 }
 
 impl Default for Settings {
@@ -170,6 +187,14 @@ impl Default for Settings {
             trusted_proxy_hops: 0,
             api_addr: SocketAddr::from(([127, 0, 0, 1], 3001)),
             api_keys: None,
+            api_grpc_addr: None,
+            hooks: HookSettings {
+                room_auth_url: None,
+                rpc_url: None,
+                secret: None,
+                timeout: Duration::from_secs(2),
+            },
+            rpc_max_inflight: 8,
         }
     }
 }
@@ -317,8 +342,60 @@ impl Settings {
                     _ => Err("expected a number from 0 to 10".into()),
                 }
             })?,
+            api_grpc_addr: get("GATEWAY_API_GRPC_ADDR")
+                .map(|v| v.trim().parse().map_err(|e| bad("GATEWAY_API_GRPC_ADDR", &v, str_err(e))))
+                .transpose()?,
+            hooks: hook_settings(&get, d.hooks)?,
+            rpc_max_inflight: parse_or(&get, "RPC_MAX_INFLIGHT", d.rpc_max_inflight, |v| {
+                at_least(v, 1)
+            })?,
         })
     }
+}
+
+/// The hook settings; a hook URL without `HOOK_SECRET` is refused (hook
+/// calls are never sent unsigned).
+fn hook_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    d: HookSettings,
+) -> Result<HookSettings, ConfigError> {
+    let url = |var: &'static str| {
+        get(var)
+            .map(|v| {
+                http_url(v.trim())
+                    .and_then(|u| reqwest::Url::parse(&u).map_err(str_err))
+                    .map_err(|r| bad(var, &v, r))
+            })
+            .transpose()
+    };
+    let hooks = HookSettings {
+        room_auth_url: url("ROOM_AUTH_URL")?,
+        rpc_url: url("RPC_URL")?,
+        secret: get("HOOK_SECRET")
+            .map(|v| {
+                HookSecret::parse(v.trim()).map_err(|reason| ConfigError {
+                    var: "HOOK_SECRET",
+                    value: "(redacted)".into(),
+                    reason,
+                })
+            })
+            .transpose()?,
+        timeout: parse_or(get, "HOOK_TIMEOUT", d.timeout, |v| {
+            between(
+                duration(v)?,
+                Duration::from_millis(100),
+                Duration::from_secs(30),
+            )
+        })?,
+    };
+    if hooks.secret.is_none() && (hooks.room_auth_url.is_some() || hooks.rpc_url.is_some()) {
+        return Err(bad(
+            "HOOK_SECRET",
+            "",
+            "required when ROOM_AUTH_URL or RPC_URL is set".into(),
+        ));
+    }
+    Ok(hooks)
 }
 
 fn parse_or<T>(

@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use socketioxide::adapter::Adapter;
 use socketioxide::{SendError, SocketError, SocketIo};
-use tokio::sync::Mutex;
 
 use crate::metrics::CloseReason;
+use crate::redis_conn::RedisConn;
 use crate::socket::close::close;
 use crate::socket::control::LocalSockets;
 
@@ -77,10 +77,7 @@ struct Relayed<'a> {
 /// The link between gateways (none on a single node).
 pub struct Fanout {
     node: String,
-    redis: Option<(
-        redis::Client,
-        Mutex<Option<redis::aio::MultiplexedConnection>>,
-    )>,
+    redis: Option<RedisConn>,
 }
 
 impl Fanout {
@@ -96,15 +93,21 @@ impl Fanout {
     pub fn redis(url: &str) -> anyhow::Result<Self> {
         Ok(Self {
             node: uuid::Uuid::new_v4().to_string(),
-            redis: Some((redis::Client::open(url)?, Mutex::new(None))),
+            redis: Some(RedisConn::new(url)?),
         })
+    }
+
+    /// Delivers an event to `room` on this node and on every other gateway.
+    pub async fn publish(&self, local: &dyn LocalSockets, room: &str, event: &str, data: &RawValue) {
+        local.deliver(room, event, data);
+        self.relay(room, event, data).await;
     }
 
     /// Publishes an event already delivered on this node to the other
     /// gateways. While Redis is unreachable other replicas miss it (logged);
     /// local delivery is unaffected.
     pub async fn relay(&self, room: &str, event: &str, data: &RawValue) {
-        let Some((client, conn)) = &self.redis else {
+        let Some(redis) = &self.redis else {
             return;
         };
         let message = Relayed {
@@ -116,31 +119,20 @@ impl Fanout {
         let Ok(payload) = serde_json::to_string(&message) else {
             return;
         };
-        let mut conn = conn.lock().await;
-        if conn.is_none() {
-            *conn = client.get_multiplexed_async_connection().await.ok();
-        }
-        let Some(c) = conn.as_mut() else {
-            tracing::warn!("Redis unreachable: event not relayed to other gateways");
-            return;
-        };
-        let published: redis::RedisResult<()> = redis::cmd("PUBLISH")
-            .arg(CHANNEL)
-            .arg(payload)
-            .query_async(c)
-            .await;
-        if let Err(e) = published {
+        let mut publish = redis::cmd("PUBLISH");
+        publish.arg(CHANNEL).arg(payload);
+        if let Err(e) = redis.query::<()>(&publish).await {
             tracing::warn!(error = %e, "relaying an event to other gateways failed");
-            *conn = None;
         }
     }
 
     /// Follows the other gateways' events for the life of the gateway and
     /// delivers them to `sockets` (returns at once on a single node).
     pub async fn follow(self: Arc<Self>, sockets: Arc<dyn LocalSockets>) {
-        let Some((client, _)) = &self.redis else {
+        let Some(redis) = &self.redis else {
             return;
         };
+        let client = redis.client();
         let mut backoff = Duration::from_millis(100);
         loop {
             match client.get_async_pubsub().await {

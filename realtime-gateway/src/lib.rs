@@ -9,6 +9,10 @@
 //!   pending-session caps, handshake rate per address, refused-session grace.
 //! - [`fanout`]: room events to local members and other gateways, slow
 //!   consumers disconnected instead of silently skipped.
+//! - [`hooks`]: the application's room-authorization and RPC hooks
+//!   (signed HTTP calls, fail closed).
+//! - [`presence`]: who is in a presence room, across replicas.
+//! - [`redis_conn`]: the shared, lazily reopened Redis connection.
 //! - [`compact`]: frees hyper's read buffer from long-lived request parts.
 //! - [`telemetry`]: tracing subscriber (pretty / JSON).
 //! - [`startup`]: `Application` — binds, wires, runs, drains.
@@ -28,7 +32,10 @@ pub mod error;
 pub mod fanout;
 pub mod grpc;
 pub mod health;
+pub mod hooks;
 pub mod metrics;
+pub mod presence;
+pub mod redis_conn;
 pub mod socket;
 pub mod startup;
 pub mod state;

@@ -30,6 +30,8 @@ use crate::config::{CorsOrigins, Settings};
 use crate::door::{Door, DoorLimits};
 use crate::fanout::Fanout;
 use crate::grpc::revocations::OnRevoke;
+use crate::hooks::Hooks;
+use crate::presence::store::Store;
 use crate::grpc::{AuthLink, RevocationWatcher, SessionChecker, lazy_channel};
 use crate::metrics::GatewayMetrics;
 use crate::socket::control::{LocalSockets, drain};
@@ -107,6 +109,13 @@ impl Application {
             metrics: metrics.clone(),
             door: door.clone(),
             fanout: fanout.clone(),
+            presence: match &settings.redis_url {
+                Some(url) => Store::redis(url).context("REDIS_URL")?,
+                None => Store::memory(),
+            },
+            hooks: Hooks::new(settings.hooks.clone(), metrics.clone())
+                .context("building the hook client")?,
+            rpc_max_inflight: settings.rpc_max_inflight,
         });
 
         let routes = {

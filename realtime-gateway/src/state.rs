@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::door::Door;
 use crate::fanout::Fanout;
+use crate::hooks::Hooks;
+use crate::presence::store::Store;
 use crate::grpc::{LinkState, LinkStatus, SessionChecker};
 use crate::metrics::Metrics;
 use crate::socket::limits::ConnectionLimiter;
@@ -44,6 +46,12 @@ pub struct GatewayState {
     pub door: Arc<Door>,
     /// Room events relayed to the other gateways.
     pub fanout: Arc<Fanout>,
+    /// Presence counts (Redis with `REDIS_URL`, else in memory).
+    pub presence: Store,
+    /// The application's hooks.
+    pub hooks: Hooks,
+    /// `RPC_MAX_INFLIGHT`.
+    pub rpc_max_inflight: usize,
 }
 
 /// Why the gateway is not ready; the text `/readyz` answers with.

@@ -106,15 +106,55 @@ pub enum EventErrorCode {
     InvalidToken,
     /// The socket is already in `MAX_ROOMS_PER_SOCKET` rooms.
     TooManyRooms,
+    /// An application hook (room authorization, RPC) or the presence store
+    /// did not answer usably; nothing was granted. Retryable.
+    Unavailable,
+    /// The RPC hook answered an error whose code is not a valid code.
+    RpcFailed,
 }
 
-/// Success ack of `room:join` / `room:leave`: `{ok: true, room}`.
+/// Success ack of `room:join` / `room:leave`: `{ok: true, room}`, plus
+/// `members` and `count` when joining a room that carries presence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomAck {
     /// Always `true`.
     pub ok: bool,
     /// The room joined or left.
     pub room: String,
+    /// The room's presence, on joining a presence room.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub presence: Option<Members>,
+}
+
+/// Who is in a presence room: at most 100 users listed, `count` distinct
+/// users in all (ack of `room:members`, part of a presence `room:join` ack).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Members {
+    /// Up to 100 members.
+    pub members: Vec<WhoAmI>,
+    /// Distinct users in the room.
+    pub count: u64,
+}
+
+/// `presence:join` / `presence:leave`: a user's first socket joined, or
+/// their last socket left, `room`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceChange {
+    /// The presence room.
+    pub room: String,
+    /// Who joined or left.
+    pub user: WhoAmI,
+}
+
+/// Payload of a client's `rpc`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpcRequest {
+    /// The method, `^[A-Za-z0-9_.:-]{1,64}$`.
+    pub method: String,
+    /// Any JSON (absent = `null`).
+    #[serde(default)]
+    pub params: serde_json::Value,
 }
 
 /// Success ack carrying nothing else (`message`): `{ok: true}`.

@@ -5,9 +5,8 @@
 
 use std::time::Duration;
 
-use tokio::sync::Mutex;
-
 use super::error::ApiError;
+use crate::redis_conn::RedisConn;
 
 /// How long a key suppresses repeats.
 pub const WINDOW: Duration = Duration::from_secs(300);
@@ -21,12 +20,7 @@ pub enum Idempotency {
     /// This node only.
     Memory(moka::future::Cache<String, ()>),
     /// Every replica, through Redis.
-    Redis {
-        /// The Redis client.
-        client: redis::Client,
-        /// A lazily (re)opened connection.
-        conn: Mutex<Option<redis::aio::MultiplexedConnection>>,
-    },
+    Redis(RedisConn),
 }
 
 impl Idempotency {
@@ -42,10 +36,7 @@ impl Idempotency {
 
     /// In the Redis at `url`.
     pub fn redis(url: &str) -> anyhow::Result<Self> {
-        Ok(Self::Redis {
-            client: redis::Client::open(url)?,
-            conn: Mutex::new(None),
-        })
+        Ok(Self::Redis(RedisConn::new(url)?))
     }
 
     /// Records `key`; true if it was not seen within [`WINDOW`]. Fails
@@ -53,34 +44,16 @@ impl Idempotency {
     pub async fn first_use(&self, key: &str) -> Result<bool, ApiError> {
         match self {
             Self::Memory(cache) => Ok(cache.entry(key.to_owned()).or_insert(()).await.is_fresh()),
-            Self::Redis { client, conn } => {
-                // The multiplexed connection is cloned out of the lock so
-                // concurrent calls pipeline on it instead of queueing.
-                let mut c = {
-                    let mut conn = conn.lock().await;
-                    if conn.is_none() {
-                        *conn = Some(
-                            client
-                                .get_multiplexed_async_connection()
-                                .await
-                                .map_err(|e| ApiError::unavailable(&e))?,
-                        );
-                    }
-                    conn.clone()
-                        .ok_or_else(|| ApiError::unavailable(&"no Redis connection"))?
-                };
-                let set: redis::RedisResult<Option<String>> = redis::cmd("SET")
-                    .arg(format!("{PREFIX}{key}"))
+            Self::Redis(redis) => {
+                let mut set = redis::cmd("SET");
+                set.arg(format!("{PREFIX}{key}"))
                     .arg(1)
                     .arg("NX")
                     .arg("PX")
-                    .arg(u64::try_from(WINDOW.as_millis()).unwrap_or(u64::MAX))
-                    .query_async(&mut c)
-                    .await;
-                set.map(|reply| reply.is_some()).map_err(|e| {
-                    conn.try_lock().map(|mut g| *g = None).ok();
-                    ApiError::unavailable(&e)
-                })
+                    .arg(u64::try_from(WINDOW.as_millis()).unwrap_or(u64::MAX));
+                let reply: Option<String> =
+                    redis.query(&set).await.map_err(|e| ApiError::unavailable(&e))?;
+                Ok(reply.is_some())
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The server API for the application's own backends, on its own listener
 //! (`GATEWAY_API_ADDR`, on only with `GATEWAY_API_KEYS`): publish to a room
 //! or a user, broadcast, subscribe / unsubscribe a user's sockets, disconnect
-//! a user or a session, batch, and `GET /api/v1/info`. Every operation acts
+//! a user or a session, presence of a room, batch, and `GET /api/v1/info`. Every operation acts
 //! on the whole cluster (events through [`crate::fanout`], membership and
 //! disconnects through the socketioxide adapter).
 //!
@@ -51,7 +51,9 @@ impl ApiContext {
     /// Delivers an event to `room` on this node and relays it to the other
     /// replicas, exactly as a client `message` is.
     async fn deliver(&self, room: &str, event: &str, data: &RawValue) {
-        self.local.deliver(room, event, data);
-        self.state.fanout.relay(room, event, data).await;
+        self.state
+            .fanout
+            .publish(self.local.as_ref(), room, event, data)
+            .await;
     }
 }

@@ -28,6 +28,8 @@ pub enum Method {
     Unsubscribe,
     /// `POST /api/v1/disconnect`.
     Disconnect,
+    /// `POST /api/v1/presence`.
+    Presence,
     /// `POST /api/v1/batch`.
     Batch,
 }
@@ -45,6 +47,7 @@ pub async fn execute(ctx: &ApiContext, method: Method, body: Value) -> Result<Va
         Method::Subscribe => membership(ctx, parse(body)?, true).await,
         Method::Unsubscribe => membership(ctx, parse(body)?, false).await,
         Method::Disconnect => disconnect(ctx, parse(body)?).await,
+        Method::Presence => presence(ctx, parse(body)?).await,
         Method::Batch => batch(ctx, parse(body)?).await,
     }
 }
@@ -149,6 +152,22 @@ async fn disconnect(ctx: &ApiContext, req: Disconnect) -> Result<Value, ApiError
         .await
         .map_err(|e| ApiError::unavailable(&e))?;
     Ok(json!({"ok": true}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Presence {
+    room: String,
+}
+
+/// Every member of any room (the backend is trusted: no membership needed).
+/// Rooms without presence have no members.
+async fn presence(ctx: &ApiContext, req: Presence) -> Result<Value, ApiError> {
+    validate::room(&req.room)?;
+    let (members, count) = crate::presence::roster(&ctx.state, &req.room)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    Ok(json!({"members": members, "count": count}))
 }
 
 #[derive(Deserialize)]

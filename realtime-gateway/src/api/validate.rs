@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 
 use super::error::{ApiCode, ApiError};
 use crate::socket::principal::user_room;
+use crate::socket::rooms::{MAX_ROOM, is_name};
 
 /// Event names the gateway or socket.io itself uses.
 const RESERVED_EVENTS: &[&str] = &[
@@ -20,12 +21,6 @@ const RESERVED_EVENTS: &[&str] = &[
 /// Prefixes of event names the gateway uses.
 const RESERVED_PREFIXES: &[&str] = &["auth:", "room:", "presence:", "rpc", "gatehouse:"];
 
-/// Whether `s` is 1..=`max` characters of `[A-Za-z0-9_.:-]`.
-fn is_name(s: &str, max: usize) -> bool {
-    (1..=max).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-}
 
 /// An event name a backend may publish (400 `invalid_event` otherwise).
 pub fn event(name: &str) -> Result<(), ApiError> {
@@ -42,7 +37,7 @@ pub fn event(name: &str) -> Result<(), ApiError> {
 
 /// A room name (400 `invalid_room` otherwise).
 pub fn room(name: &str) -> Result<(), ApiError> {
-    if !is_name(name, 128) {
+    if !is_name(name, MAX_ROOM) {
         return Err(ApiError::new(
             ApiCode::InvalidRoom,
             "room must be 1-128 of [A-Za-z0-9_.:-]",

@@ -110,12 +110,13 @@ async fn admit<A: Adapter>(
     s.extensions.insert(Arc::new(super::rooms::RoomQuota::new(
         state.max_rooms_per_socket,
     )));
+    s.extensions.insert(crate::presence::Tracked::new());
     s.join(own_rooms);
     // Here, not in `on_connect`: socketioxide sends CONNECT to the client
     // before it spawns the connect handler, so a client emitting right after
     // `connect` could otherwise reach a socket without handlers and lose its
     // event and its ack.
-    super::events::register(s);
+    super::events::register(s, state);
     Ok(())
 }
 
@@ -129,11 +130,16 @@ pub async fn on_connect<A: Adapter>(s: SocketRef<A>, State(state): State<AppStat
         return;
     };
     let live_on_close = live.clone();
-    let metrics = state.metrics.clone();
-    s.on_disconnect(async move |s: SocketRef<A>, reported: DisconnectReason| {
-        live_on_close.cancel.cancel();
-        metrics.disconnect(close::reason(&s, reported));
-    });
+    let on_close = state.clone();
+    s.on_disconnect(
+        async move |s: SocketRef<A>, io: SocketIo<A>, reported: DisconnectReason| {
+            live_on_close.cancel.cancel();
+            on_close.metrics.disconnect(close::reason(&s, reported));
+            if let Some(p) = s.extensions.get::<Principal>() {
+                crate::presence::exit_all(&s, &io, &on_close, &p).await;
+            }
+        },
+    );
 
     let socket = s.clone();
     let user_id = s

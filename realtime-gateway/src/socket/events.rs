@@ -1,6 +1,7 @@
 //! Event handlers of an authenticated socket: `whoami`, `room:join`,
-//! `room:leave`, `message`, `auth:refresh`, and a fallback that answers
-//! unknown events with `invalid_payload`.
+//! `room:leave`, `room:members`, `message`, `auth:refresh`, `rpc` (in
+//! [`super::rpc`]), and a fallback that answers unknown events with
+//! `invalid_payload`.
 //!
 //! Every handler first passes the socket's [`EventGuard`] (rate, then size),
 //! validates its payload itself (never `Data<T>`, which would drop a bad
@@ -15,8 +16,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared_types::socket::{
-    Ack, AuthRefresh, ChatMessage, EventErrorCode, MessageRequest, OkAck, RefreshAck, RoomAck,
-    RoomRequest, WhoAmI,
+    Ack, AuthRefresh, ChatMessage, EventErrorCode, Members, MessageRequest, OkAck, RefreshAck,
+    RoomAck, RoomRequest, WhoAmI,
 };
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, Extension, SocketRef, State, TryData};
@@ -34,17 +35,23 @@ use crate::state::AppState;
 /// Longest `message` body, in characters.
 pub const MAX_BODY_CHARS: usize = 4096;
 
-/// Registers every handler on `s`.
-pub fn register<A: Adapter>(s: &SocketRef<A>) {
+/// Registers every handler on `s`; `rpc` only when `RPC_URL` is set.
+pub fn register<A: Adapter>(s: &SocketRef<A>, state: &AppState) {
     s.on("whoami", whoami::<A>);
     s.on("room:join", room_join::<A>);
     s.on("room:leave", room_leave::<A>);
+    s.on("room:members", room_members::<A>);
     s.on("message", message::<A>);
     s.on("auth:refresh", refresh::<A>);
+    if state.hooks.has_rpc() {
+        s.extensions
+            .insert(Arc::new(tokio::sync::Semaphore::new(state.rpc_max_inflight)));
+        s.on("rpc", super::rpc::rpc::<A>);
+    }
     s.on_fallback(fallback::<A>);
 }
 
-type Reply<T> = Result<T, EventErrorCode>;
+pub(super) type Reply<T> = Result<T, EventErrorCode>;
 
 /// Acks an event. An ack is never dropped while the socket stays
 /// connected: if the socket's send buffer is full, it is disconnected as a
@@ -62,7 +69,7 @@ fn send_ack<A: Adapter, T: Serialize>(s: &SocketRef<A>, ack: AckSender<A>, reply
 }
 
 /// Runs `body` inside a span for this event, after admission control.
-async fn handle<A, T, F>(
+pub(super) async fn handle<A, T, F>(
     s: &SocketRef<A>,
     event: &'static str,
     p: &Principal,
@@ -112,11 +119,11 @@ async fn handle<A, T, F>(
     .await;
 }
 
-fn parse<T: DeserializeOwned>(payload: &Value) -> Reply<T> {
+pub(super) fn parse<T: DeserializeOwned>(payload: &Value) -> Reply<T> {
     serde_json::from_value(payload.clone()).map_err(|_| EventErrorCode::InvalidPayload)
 }
 
-fn payload_of<E>(data: Result<Value, E>) -> Value {
+pub(super) fn payload_of<E>(data: Result<Value, E>) -> Value {
     data.unwrap_or(Value::Null)
 }
 
@@ -136,25 +143,31 @@ async fn whoami<A: Adapter>(
 
 async fn room_join<A: Adapter>(
     s: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
 ) {
-    change_room(s, p, payload_of(data), ack, true).await;
+    change_room(s, io, state, p, payload_of(data), ack, true).await;
 }
 
 async fn room_leave<A: Adapter>(
     s: SocketRef<A>,
+    io: SocketIo<A>,
+    State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     TryData(data): TryData<Value>,
     ack: AckSender<A>,
 ) {
-    change_room(s, p, payload_of(data), ack, false).await;
+    change_room(s, io, state, p, payload_of(data), ack, false).await;
 }
 
 /// `room:join` (`join = true`) or `room:leave`, under the room policy.
 async fn change_room<A: Adapter>(
     s: SocketRef<A>,
+    io: SocketIo<A>,
+    state: AppState,
     p: Principal,
     payload: Value,
     ack: AckSender<A>,
@@ -162,25 +175,78 @@ async fn change_room<A: Adapter>(
 ) {
     let body = async {
         let req: RoomRequest = parse(&payload)?;
-        if join {
-            rooms::may_join(&req.room, &p.user_id)?;
-            let quota = s
-                .extensions
-                .get::<Arc<rooms::RoomQuota>>()
-                .ok_or(EventErrorCode::TooManyRooms)?;
-            quota.join(&s, &req.room, &super::principal::user_room(&p.user_id))?;
+        let presence = if join {
+            join_room(&s, &io, &state, &p, &req.room).await?
         } else {
             rooms::may_leave(&req.room, &p.user_id)?;
             s.leave(req.room.clone());
-        }
+            crate::presence::exit(&s, &io, &state, &p, &req.room).await;
+            None
+        };
         tracing::debug!(room = req.room, join, "room changed");
         Ok(RoomAck {
             ok: true,
             room: req.room,
+            presence,
         })
     };
     let event = if join { "room:join" } else { "room:leave" };
     handle(&s, event, &p, &payload, ack, body).await;
+}
+
+/// Joins `room` if the policy (or the application's hook) allows it;
+/// returns the presence listing when the room carries presence.
+async fn join_room<A: Adapter>(
+    s: &SocketRef<A>,
+    io: &SocketIo<A>,
+    state: &AppState,
+    p: &Principal,
+    room: &str,
+) -> Reply<Option<Members>> {
+    let presence = match rooms::policy(room, &p.user_id)? {
+        rooms::Policy::Own => return Ok(None),
+        rooms::Policy::Open { presence } => presence,
+        rooms::Policy::Hook => match state.hooks.room_auth(p, room).await {
+            None => return Err(EventErrorCode::Forbidden),
+            Some(Err(_)) => return Err(EventErrorCode::Unavailable),
+            Some(Ok(decision)) if !decision.allow => return Err(EventErrorCode::Forbidden),
+            Some(Ok(decision)) => decision.presence,
+        },
+    };
+    let quota = s
+        .extensions
+        .get::<Arc<rooms::RoomQuota>>()
+        .ok_or(EventErrorCode::TooManyRooms)?;
+    quota.join(s, room, &super::principal::user_room(&p.user_id))?;
+    if !presence {
+        return Ok(None);
+    }
+    crate::presence::enter(s, io, state, p, room).await.map(Some)
+}
+
+/// `room:members {room}`: the listing of a presence room the socket is
+/// counted in; `forbidden` otherwise.
+async fn room_members<A: Adapter>(
+    s: SocketRef<A>,
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    TryData(data): TryData<Value>,
+    ack: AckSender<A>,
+) {
+    let payload = payload_of(data);
+    let body = async {
+        let req: RoomRequest = parse(&payload)?;
+        if !crate::presence::Tracked::contains(&s, &req.room).await {
+            return Err(EventErrorCode::Forbidden);
+        }
+        let roster = state
+            .presence
+            .members(&req.room, crate::presence::LISTED)
+            .await
+            .map_err(|_| EventErrorCode::Unavailable)?;
+        Ok(crate::presence::members(roster))
+    };
+    handle(&s, "room:members", &p, &payload, ack, body).await;
 }
 
 async fn message<A: Adapter>(
@@ -212,8 +278,7 @@ async fn message<A: Adapter>(
         };
         let data =
             serde_json::value::to_raw_value(&msg).map_err(|_| EventErrorCode::InvalidPayload)?;
-        crate::fanout::deliver_local(&io, &req.room, "message", &data);
-        state.fanout.relay(&req.room, "message", &data).await;
+        state.fanout.publish(&io, &req.room, "message", &data).await;
         Ok(OkAck { ok: true })
     };
     handle(&s, "message", &p, &payload, ack, body).await;

@@ -1,7 +1,9 @@
-//! The room policy: `public:<name>` is open to every authenticated user
-//! (`<name>` 1–64 of `[A-Za-z0-9_.:-]`), `user:<id>` only to that user,
-//! anything else is forbidden. A socket may not leave its own `user:<id>`
-//! room: the per-user connection limit counts its members.
+//! The room policy: `public:<name>` and `presence:<name>` are open to every
+//! authenticated user (`<name>` 1–64 of `[A-Za-z0-9_.:-]`), `user:<id>` only
+//! to that user, `session:*` to nobody, and any other well-formed room is
+//! decided by the application's room-authorization hook. A socket may not
+//! leave its own `user:<id>` room: the per-user connection limit counts its
+//! members. [`RoomQuota`] bounds how many rooms a socket is in.
 
 use std::sync::Mutex;
 
@@ -49,34 +51,66 @@ impl RoomQuota {
     }
 }
 
-/// Longest `public:` room name.
-pub const MAX_PUBLIC_NAME: usize = 64;
+/// Longest room name, in bytes.
+pub const MAX_ROOM: usize = 128;
+/// Longest name after `public:` or `presence:`.
+pub const MAX_OPEN_NAME: usize = 64;
 
-/// May `user_id` join (or send to) `room`?
-pub fn may_join(room: &str, user_id: &str) -> Result<(), EventErrorCode> {
-    if let Some(name) = room.strip_prefix("public:") {
-        let ok = (1..=MAX_PUBLIC_NAME).contains(&name.len())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'));
-        return if ok {
-            Ok(())
-        } else {
-            Err(EventErrorCode::Forbidden)
-        };
-    }
-    if room == user_room(user_id) {
-        return Ok(());
-    }
-    Err(EventErrorCode::Forbidden)
+/// Whether `s` is 1..=`max` characters of `[A-Za-z0-9_.:-]`, the alphabet of
+/// room names, event names, RPC methods and ids.
+pub fn is_name(s: &str, max: usize) -> bool {
+    (1..=max).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
 }
 
-/// May `user_id` leave `room`? Public rooms only.
-pub fn may_leave(room: &str, user_id: &str) -> Result<(), EventErrorCode> {
-    if room == user_room(user_id) {
+/// Who decides whether a socket may join a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// `public:<name>` (no presence) or `presence:<name>` (presence): open
+    /// to every authenticated user.
+    Open {
+        /// Whether the room carries presence.
+        presence: bool,
+    },
+    /// The user's own `user:<id>` room (always joined).
+    Own,
+    /// Any other well-formed room: the application's room-authorization hook.
+    Hook,
+}
+
+/// The policy for `user_id` joining `room`; `forbidden` for a malformed
+/// name, another user's room, or a `session:` room.
+pub fn policy(room: &str, user_id: &str) -> Result<Policy, EventErrorCode> {
+    if !is_name(room, MAX_ROOM) {
         return Err(EventErrorCode::Forbidden);
     }
-    may_join(room, user_id)
+    for (prefix, presence) in [("public:", false), ("presence:", true)] {
+        if let Some(name) = room.strip_prefix(prefix) {
+            return if is_name(name, MAX_OPEN_NAME) {
+                Ok(Policy::Open { presence })
+            } else {
+                Err(EventErrorCode::Forbidden)
+            };
+        }
+    }
+    if room == user_room(user_id) {
+        return Ok(Policy::Own);
+    }
+    if room.starts_with("user:") || room.starts_with("session:") {
+        return Err(EventErrorCode::Forbidden);
+    }
+    Ok(Policy::Hook)
+}
+
+/// May `user_id` leave `room`? Any well-formed room but the socket's own
+/// `user:<id>` and `session:<id>` rooms (the connection limit and the
+/// server API count on those).
+pub fn may_leave(room: &str, user_id: &str) -> Result<(), EventErrorCode> {
+    match policy(room, user_id)? {
+        Policy::Own => Err(EventErrorCode::Forbidden),
+        Policy::Open { .. } | Policy::Hook => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -84,45 +118,67 @@ mod tests {
     use super::*;
 
     #[test]
-    fn public_rooms_are_open_with_a_valid_name() {
-        assert_eq!(may_join("public:lobby", "u1"), Ok(()));
-        assert_eq!(may_join("public:a.b:c-d_9", "u1"), Ok(()));
+    fn public_and_presence_rooms_are_open_with_a_valid_name() {
         assert_eq!(
-            may_join(&format!("public:{}", "x".repeat(64)), "u1"),
-            Ok(())
+            policy("public:lobby", "u1"),
+            Ok(Policy::Open { presence: false })
+        );
+        assert_eq!(
+            policy("presence:a.b:c-d_9", "u1"),
+            Ok(Policy::Open { presence: true })
+        );
+        let longest = format!("public:{}", "x".repeat(MAX_OPEN_NAME));
+        assert_eq!(
+            policy(&longest, "u1"),
+            Ok(Policy::Open { presence: false })
         );
     }
 
     #[test]
-    fn bad_public_names_are_forbidden() {
-        for room in ["public:", "public:has space", "public:é", "public:a/b"] {
+    fn bad_names_are_forbidden() {
+        let long = format!("public:{}", "x".repeat(MAX_OPEN_NAME + 1));
+        let huge = "x".repeat(MAX_ROOM + 1);
+        for room in [
+            "public:",
+            "presence:",
+            "public:has space",
+            "public:é",
+            "team/1",
+            "",
+            &long,
+            &huge,
+        ] {
             assert_eq!(
-                may_join(room, "u1"),
+                policy(room, "u1"),
                 Err(EventErrorCode::Forbidden),
                 "{room}"
             );
         }
-        let long = format!("public:{}", "x".repeat(65));
-        assert_eq!(may_join(&long, "u1"), Err(EventErrorCode::Forbidden));
     }
 
     #[test]
-    fn user_rooms_belong_to_their_user_only() {
-        assert_eq!(may_join("user:u1", "u1"), Ok(()));
-        assert_eq!(may_join("user:u2", "u1"), Err(EventErrorCode::Forbidden));
-        assert_eq!(may_join("user:", "u1"), Err(EventErrorCode::Forbidden));
-    }
-
-    #[test]
-    fn other_rooms_are_forbidden_and_the_own_user_room_cannot_be_left() {
-        for room in ["lobby", "", "private:x", "PUBLIC:x"] {
+    fn user_rooms_belong_to_their_user_only_and_session_rooms_to_nobody() {
+        assert_eq!(policy("user:u1", "u1"), Ok(Policy::Own));
+        for room in ["user:u2", "user:", "session:s1"] {
             assert_eq!(
-                may_join(room, "u1"),
+                policy(room, "u1"),
                 Err(EventErrorCode::Forbidden),
                 "{room}"
             );
+        }
+    }
+
+    #[test]
+    fn other_rooms_go_to_the_hook_and_own_rooms_cannot_be_left() {
+        for room in ["team:42", "doc.7", "PUBLIC:x", "lobby"] {
+            assert_eq!(policy(room, "u1"), Ok(Policy::Hook), "{room}");
         }
         assert_eq!(may_leave("user:u1", "u1"), Err(EventErrorCode::Forbidden));
+        assert_eq!(
+            may_leave("session:s1", "u1"),
+            Err(EventErrorCode::Forbidden)
+        );
         assert_eq!(may_leave("public:lobby", "u1"), Ok(()));
+        assert_eq!(may_leave("team:42", "u1"), Ok(()));
     }
 }
