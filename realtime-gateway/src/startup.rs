@@ -52,6 +52,7 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     api_addr: Option<SocketAddr>,
+    api_grpc_addr: Option<SocketAddr>,
     router: Router,
     state: AppState,
     sockets: Arc<dyn LocalSockets>,
@@ -158,9 +159,9 @@ impl Application {
                 door.forget_idle();
             }
         };
-        let (api_addr, api_task) = match &settings.api_keys {
+        let (api_addr, api_grpc_addr, api_tasks) = match &settings.api_keys {
             Some(keys) => {
-                let ctx = ApiContext {
+                let ctx = Arc::new(ApiContext {
                     state: state.clone(),
                     local: sockets.clone(),
                     cluster,
@@ -169,13 +170,22 @@ impl Application {
                         Some(url) => Idempotency::redis(url).context("REDIS_URL")?,
                         None => Idempotency::memory(),
                     },
+                });
+                let (addr, task) = serve_api(settings.api_addr, ctx.clone()).await?;
+                let mut tasks = vec![task];
+                let grpc_addr = match settings.api_grpc_addr {
+                    Some(grpc_addr) => {
+                        let (grpc_addr, task) = serve_api_grpc(grpc_addr, ctx).await?;
+                        tasks.push(task);
+                        Some(grpc_addr)
+                    }
+                    None => None,
                 };
-                let (addr, task) = serve_api(settings.api_addr, ctx).await?;
-                (Some(addr), Some(task))
+                (Some(addr), grpc_addr, tasks)
             }
             None => {
-                tracing::info!("GATEWAY_API_KEYS is unset: server API off");
-                (None, None)
+                tracing::info!("GATEWAY_API_KEYS is unset: server API off (HTTP and gRPC)");
+                (None, None, vec![])
             }
         };
         let mut tasks = vec![
@@ -184,13 +194,14 @@ impl Application {
             tokio::spawn(forget),
             tokio::spawn(fanout.follow(sockets.clone())),
         ];
-        tasks.extend(api_task);
+        tasks.extend(api_tasks);
 
         tracing::info!(addr = %addr, "realtime-gateway listening");
         Ok(Self {
             listener,
             addr,
             api_addr,
+            api_grpc_addr,
             router,
             state,
             sockets,
@@ -212,6 +223,11 @@ impl Application {
     /// The server API's bound address (`None` when it is off).
     pub fn api_addr(&self) -> Option<SocketAddr> {
         self.api_addr
+    }
+
+    /// The gRPC server API's bound address (`None` when it is off).
+    pub fn api_grpc_addr(&self) -> Option<SocketAddr> {
+        self.api_grpc_addr
     }
 
     /// The shared state (readiness, limits), for tests.
@@ -315,17 +331,48 @@ async fn socket_server(
 /// gateway stops (the task is aborted with the others).
 async fn serve_api(
     addr: SocketAddr,
-    ctx: ApiContext,
+    ctx: Arc<ApiContext>,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding GATEWAY_API_ADDR {addr}"))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    let router = crate::api::http::router(Arc::new(ctx));
+    let router = crate::api::http::router(ctx);
     tracing::info!(addr = %addr, "server API listening");
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::error!(error = %e, "server API listener failed");
+        }
+    });
+    Ok((addr, task))
+}
+
+/// Binds `GATEWAY_API_GRPC_ADDR` and serves `gatehouse.gateway.v1.ServerApi`
+/// there (with health and reflection) until the gateway stops.
+async fn serve_api_grpc(
+    addr: SocketAddr,
+    ctx: Arc<ApiContext>,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    use proto::gateway::v1::{FILE_DESCRIPTOR_SET, server_api_server::ServerApiServer};
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding GATEWAY_API_GRPC_ADDR {addr}"))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let callers = service_kit::grpc::CallerCheck::new(Some(ctx.keys.clone()));
+    let service = ServerApiServer::new(crate::api::grpc::GrpcApi(ctx))
+        .max_decoding_message_size(crate::api::http::MAX_BODY);
+    tracing::info!(addr = %addr, "server API (gRPC) listening");
+    let task = tokio::spawn(async move {
+        let served = service_kit::grpc::serve(
+            listener,
+            FILE_DESCRIPTOR_SET,
+            service,
+            callers,
+            std::future::pending(),
+        )
+        .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server API gRPC listener failed");
         }
     });
     Ok((addr, task))

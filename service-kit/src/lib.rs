@@ -5,7 +5,8 @@
 //! - [`bearer`]: shared-secret credentials (`AUTH_GRPC_TOKEN`,
 //!   `GATEWAY_API_KEYS`): parsed from a comma-separated list, checked against
 //!   an `Authorization: Bearer …` value in constant time, never printed.
-//! - [`grpc`]: the caller's side of those credentials (a tonic interceptor).
+//! - [`grpc`]: both sides of those credentials as tonic interceptors, and a
+//!   server with health, reflection and W3C trace ids.
 //! - [`client_ip`]: the client address behind `TRUSTED_PROXY_HOPS` proxies.
 //! - [`metrics`]: the Prometheus exposition of a `prometheus-client`
 //!   registry and the latency buckets both services use.

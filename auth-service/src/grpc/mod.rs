@@ -1,9 +1,8 @@
 //! The gRPC server gateways talk to: `UserDirectory`, the standard
 //! `grpc.health.v1.Health` service and server reflection. Every service but
-//! health checks its caller's credentials ([`credentials`]); revocations
+//! health checks its caller's credentials (`service_kit::grpc::CallerCheck`); revocations
 //! reach every subscriber through one follower per replica ([`feed`]).
 
-pub mod credentials;
 mod directory;
 pub mod feed;
 mod watch;
@@ -12,29 +11,10 @@ use std::future::Future;
 
 use proto::auth::v1::{FILE_DESCRIPTOR_SET, user_directory_server::UserDirectoryServer};
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::service::interceptor::InterceptedService;
 
-pub use credentials::CallerCheck;
+pub use service_kit::grpc::CallerCheck;
 pub use directory::Directory;
 pub use feed::RevocationFeed;
-
-/// The trace id of a valid W3C `traceparent` header (the caller's trace,
-/// recorded in this service's span so both logs can be joined).
-fn trace_id(headers: &tonic::codegen::http::HeaderMap) -> Option<&str> {
-    let value = headers.get("traceparent")?.to_str().ok()?;
-    let mut parts = value.split('-');
-    let (version, trace_id, parent_id, flags) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
-    let valid = hex(version, 2)
-        && hex(trace_id, 32)
-        && hex(parent_id, 16)
-        && hex(flags, 2)
-        && parts.next().is_none()
-        && trace_id.bytes().any(|b| b != b'0');
-    valid.then_some(trace_id)
-}
 
 /// Serves the gRPC services on `listener` until `shutdown` resolves.
 pub async fn serve(
@@ -43,57 +23,13 @@ pub async fn serve(
     callers: CallerCheck,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<UserDirectoryServer<Directory>>()
-        .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    tonic::transport::Server::builder()
-        .trace_fn(|request| {
-            let trace_id = trace_id(request.headers()).unwrap_or_default();
-            tracing::info_span!("grpc", path = %request.uri().path(), trace_id)
-        })
-        .add_service(health_service)
-        .add_service(InterceptedService::new(reflection, callers.clone()))
-        .add_service(UserDirectoryServer::with_interceptor(directory, callers))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await?;
+    service_kit::grpc::serve(
+        listener,
+        FILE_DESCRIPTOR_SET,
+        UserDirectoryServer::new(directory),
+        callers,
+        shutdown,
+    )
+    .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(traceparent: &str) -> tonic::codegen::http::HeaderMap {
-        let mut map = tonic::codegen::http::HeaderMap::new();
-        map.insert("traceparent", traceparent.parse().unwrap());
-        map
-    }
-
-    #[test]
-    fn a_valid_traceparent_yields_its_trace_id() {
-        let value = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        assert_eq!(
-            trace_id(&headers(value)),
-            Some("4bf92f3577b34da6a3ce929d0e0e4736")
-        );
-    }
-
-    #[test]
-    fn malformed_or_absent_traceparents_are_ignored() {
-        for bad in [
-            "garbage",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
-            "00-4bf92f3577b34da6a3ce929d0e0e47zz-00f067aa0ba902b7-01",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
-        ] {
-            assert_eq!(trace_id(&headers(bad)), None, "{bad}");
-        }
-        assert_eq!(trace_id(&tonic::codegen::http::HeaderMap::new()), None);
-    }
 }

@@ -4,7 +4,6 @@
 //! over [`MAX_BODY`] are 413 `payload_too_large`; every answer is counted in
 //! `gatehouse_gateway_server_api_requests_total{method, code}`.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Router;
@@ -16,11 +15,11 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::ApiContext;
 use super::error::{ApiCode, ApiError};
-use super::ops::{Method, execute};
+use super::ops::{Method, run};
 
 /// Largest accepted request body.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -51,46 +50,30 @@ async fn operation(
     Path(method): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let Ok(method) = method.parse::<Method>() else {
-        return ApiError::new(ApiCode::NotFound, "no such operation").into_response();
+    let method = match method.parse::<Method>() {
+        Ok(Method::Info) | Err(_) => {
+            return ApiError::new(ApiCode::NotFound, "no such operation").into_response();
+        }
+        Ok(method) => method,
     };
-    let reply = match body {
+    let body = match body {
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
             ApiCode::PayloadTooLarge,
             format!("the body is larger than {MAX_BODY} bytes"),
         )),
         Err(_) => Err(ApiError::malformed("the body could not be read")),
-        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(body) => execute(&ctx, method, body).await,
-            Err(_) => Err(ApiError::malformed("the body is not JSON")),
-        },
+        Ok(bytes) => serde_json::from_slice::<Value>(&bytes)
+            .map_err(|_| ApiError::malformed("the body is not JSON")),
     };
-    let code = reply.as_ref().map_or_else(|e| e.code.as_str(), |_| "ok");
-    ctx.state.metrics.server_api_request(method.into(), code);
-    match reply {
-        Ok(v) => axum::Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
+    respond(run(&ctx, method, body).await)
 }
 
-/// This node's authenticated sockets, distinct users, and rooms other than
-/// the per-user and per-session ones.
+/// `GET /api/v1/info`.
 async fn info(State(ctx): State<Arc<ApiContext>>) -> Response {
-    let (connections, users) = ctx.local.census();
-    let reply = ctx
-        .cluster
-        .local_rooms()
-        .await
-        .map_err(|e| ApiError::unavailable(&e))
-        .map(|rooms| {
-            let rooms: HashSet<String> = rooms
-                .into_iter()
-                .filter(|r| !r.starts_with("user:") && !r.starts_with("session:"))
-                .collect();
-            json!({"connections": connections, "users": users, "rooms": rooms.len()})
-        });
-    let code = reply.as_ref().map_or_else(|e| e.code.as_str(), |_| "ok");
-    ctx.state.metrics.server_api_request("info", code);
+    respond(run(&ctx, Method::Info, Ok(Value::Null)).await)
+}
+
+fn respond(reply: Result<Value, ApiError>) -> Response {
     match reply {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => e.into_response(),

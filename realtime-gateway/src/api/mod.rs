@@ -5,8 +5,9 @@
 //! on the whole cluster (events through [`crate::fanout`], membership and
 //! disconnects through the socketioxide adapter).
 //!
-//! - [`http`]: routes, API-key check, body limits, metrics.
-//! - [`ops`]: the operations, transport-independent.
+//! - [`http`]: routes, API-key check, body limits.
+//! - [`grpc`]: the same operations as `gatehouse.gateway.v1.ServerApi`.
+//! - [`ops`]: the operations, transport-independent, and their metrics.
 //! - [`validate`]: event, room, id and data rules.
 //! - [`idempotency`]: repeat suppression (Redis or in memory).
 //! - [`cluster`]: adapter-erased cluster-wide socket operations.
@@ -14,6 +15,7 @@
 
 pub mod cluster;
 pub mod error;
+pub mod grpc;
 pub mod http;
 pub mod idempotency;
 pub mod ops;

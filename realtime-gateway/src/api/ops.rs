@@ -1,6 +1,9 @@
 //! The server API's operations, independent of the transport: each takes
 //! the request's JSON and returns the reply's JSON or an [`ApiError`]. The
-//! HTTP routes ([`super::http`]) and a batch call the same [`execute`].
+//! HTTP routes ([`super::http`]), the gRPC service ([`super::grpc`]) and a
+//! batch call the same code.
+
+use std::collections::HashSet;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -32,6 +35,8 @@ pub enum Method {
     Presence,
     /// `POST /api/v1/batch`.
     Batch,
+    /// `GET /api/v1/info`.
+    Info,
 }
 
 fn parse<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
@@ -39,8 +44,25 @@ fn parse<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
         .map_err(|_| ApiError::malformed("the body does not match the operation's fields"))
 }
 
+/// Runs `method` with its JSON `body` (or the error reading it) and counts
+/// the answer in `gatehouse_gateway_server_api_requests_total`. Both
+/// transports (HTTP and gRPC) call this.
+pub async fn run(
+    ctx: &ApiContext,
+    method: Method,
+    body: Result<Value, ApiError>,
+) -> Result<Value, ApiError> {
+    let reply = match body {
+        Ok(body) => execute(ctx, method, body).await,
+        Err(e) => Err(e),
+    };
+    let code = reply.as_ref().map_or_else(|e| e.code.as_str(), |_| "ok");
+    ctx.state.metrics.server_api_request(method.into(), code);
+    reply
+}
+
 /// Runs `method` with its JSON `body`.
-pub async fn execute(ctx: &ApiContext, method: Method, body: Value) -> Result<Value, ApiError> {
+async fn execute(ctx: &ApiContext, method: Method, body: Value) -> Result<Value, ApiError> {
     match method {
         Method::Publish => publish(ctx, parse(body)?).await,
         Method::Broadcast => broadcast(ctx, parse(body)?).await,
@@ -49,7 +71,24 @@ pub async fn execute(ctx: &ApiContext, method: Method, body: Value) -> Result<Va
         Method::Disconnect => disconnect(ctx, parse(body)?).await,
         Method::Presence => presence(ctx, parse(body)?).await,
         Method::Batch => batch(ctx, parse(body)?).await,
+        Method::Info => info(ctx).await,
     }
+}
+
+/// This node's authenticated sockets, distinct users, and rooms other than
+/// the per-user and per-session ones.
+async fn info(ctx: &ApiContext) -> Result<Value, ApiError> {
+    let (connections, users) = ctx.local.census();
+    let rooms = ctx
+        .cluster
+        .local_rooms()
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    let rooms: HashSet<String> = rooms
+        .into_iter()
+        .filter(|r| !r.starts_with("user:") && !r.starts_with("session:"))
+        .collect();
+    Ok(json!({"connections": connections, "users": users, "rooms": rooms.len()}))
 }
 
 #[derive(Deserialize)]
@@ -183,8 +222,8 @@ struct Command {
     params: Value,
 }
 
-/// Runs each command in order; one reply per command. A nested batch is an
-/// unknown method.
+/// Runs each command in order; one reply per command. A nested batch, and
+/// `info`, are unknown methods.
 async fn batch(ctx: &ApiContext, req: Batch) -> Result<Value, ApiError> {
     if !(1..=MAX_ITEMS).contains(&req.commands.len()) {
         return Err(ApiError::malformed("commands must hold 1 to 100 commands"));
@@ -192,7 +231,9 @@ async fn batch(ctx: &ApiContext, req: Batch) -> Result<Value, ApiError> {
     let mut replies = Vec::with_capacity(req.commands.len());
     for cmd in req.commands {
         let reply = match cmd.method.parse::<Method>() {
-            Ok(Method::Batch) | Err(_) => Err(ApiError::malformed("unknown method")),
+            Ok(Method::Batch | Method::Info) | Err(_) => {
+                Err(ApiError::malformed("unknown method"))
+            }
             Ok(method) => Box::pin(execute(ctx, method, cmd.params)).await,
         };
         replies.push(reply.unwrap_or_else(|e| json!({"error": e.body()})));

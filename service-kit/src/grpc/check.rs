@@ -1,13 +1,13 @@
-//! Who may call the gRPC services: every RPC except `grpc.health.v1` (which
-//! probes use) must carry `authorization: Bearer <AUTH_GRPC_TOKEN>`; anything
-//! else is `UNAUTHENTICATED` before the service sees the request. The check
-//! is a tonic interceptor wrapped around each protected service.
+//! Who may call a gRPC service: the request must carry `authorization:
+//! Bearer <key>` with one of the configured keys (`AUTH_GRPC_TOKEN` on the
+//! auth-service, `GATEWAY_API_KEYS` on the gateway's server API); anything
+//! else is `UNAUTHENTICATED` before the service sees the request.
 
-use service_kit::bearer::BearerKeys;
+use crate::bearer::BearerKeys;
 use tonic::{Request, Status};
 
-/// The interceptor: with no keys configured (loopback-only development, see
-/// `config`), every caller is let through.
+/// The interceptor: with no keys configured (the auth-service's loopback-only
+/// development mode), every caller is let through.
 #[derive(Clone)]
 pub struct CallerCheck {
     keys: Option<BearerKeys>,

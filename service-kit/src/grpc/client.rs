@@ -1,6 +1,6 @@
 //! The caller's side of the shared-secret gRPC credentials: a tonic
 //! interceptor that sends `authorization: Bearer <secret>` on every call
-//! (the server's side is [`crate::bearer::BearerKeys`]).
+//! (the server's side is [`super::CallerCheck`]).
 
 use tonic::metadata::{Ascii, MetadataValue};
 
