@@ -12,8 +12,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     for (descriptor, file) in [
-        ("gatehouse_auth_v1_descriptor.bin", "auth/v1/user_directory.proto"),
-        ("gatehouse_gateway_v1_descriptor.bin", "gateway/v1/server_api.proto"),
+        (
+            "gatehouse_auth_v1_descriptor.bin",
+            "auth/v1/user_directory.proto",
+        ),
+        (
+            "gatehouse_gateway_v1_descriptor.bin",
+            "gateway/v1/server_api.proto",
+        ),
     ] {
         let mut config = tonic_prost_build::Config::new();
         config.protoc_executable(&protoc);

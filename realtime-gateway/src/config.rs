@@ -343,7 +343,11 @@ impl Settings {
                 }
             })?,
             api_grpc_addr: get("GATEWAY_API_GRPC_ADDR")
-                .map(|v| v.trim().parse().map_err(|e| bad("GATEWAY_API_GRPC_ADDR", &v, str_err(e))))
+                .map(|v| {
+                    v.trim()
+                        .parse()
+                        .map_err(|e| bad("GATEWAY_API_GRPC_ADDR", &v, str_err(e)))
+                })
                 .transpose()?,
             hooks: hook_settings(&get, d.hooks)?,
             rpc_max_inflight: parse_or(&get, "RPC_MAX_INFLIGHT", d.rpc_max_inflight, |v| {

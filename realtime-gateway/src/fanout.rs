@@ -98,7 +98,13 @@ impl Fanout {
     }
 
     /// Delivers an event to `room` on this node and on every other gateway.
-    pub async fn publish(&self, local: &dyn LocalSockets, room: &str, event: &str, data: &RawValue) {
+    pub async fn publish(
+        &self,
+        local: &dyn LocalSockets,
+        room: &str,
+        event: &str,
+        data: &RawValue,
+    ) {
         local.deliver(room, event, data);
         self.relay(room, event, data).await;
     }

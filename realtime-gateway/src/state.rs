@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use crate::door::Door;
 use crate::fanout::Fanout;
-use crate::hooks::Hooks;
-use crate::presence::store::Store;
 use crate::grpc::{LinkState, LinkStatus, SessionChecker};
+use crate::hooks::Hooks;
 use crate::metrics::Metrics;
+use crate::presence::store::Store;
 use crate::socket::limits::ConnectionLimiter;
 use crate::token::TokenVerifier;
 

@@ -12,9 +12,9 @@ use std::future::Future;
 use proto::auth::v1::{FILE_DESCRIPTOR_SET, user_directory_server::UserDirectoryServer};
 use tokio::net::TcpListener;
 
-pub use service_kit::grpc::CallerCheck;
 pub use directory::Directory;
 pub use feed::RevocationFeed;
+pub use service_kit::grpc::CallerCheck;
 
 /// Serves the gRPC services on `listener` until `shutdown` resolves.
 pub async fn serve(

@@ -8,9 +8,8 @@ use std::sync::Arc;
 
 use proto::gateway::v1::server_api_server::ServerApi;
 use proto::gateway::v1::{
-    BatchReply, BatchRequest, BroadcastRequest, DisconnectRequest, InfoReply, InfoRequest,
-    Member, MembershipRequest, OkReply, PresenceReply, PresenceRequest, PublishReply,
-    PublishRequest,
+    BatchReply, BatchRequest, BroadcastRequest, DisconnectRequest, InfoReply, InfoRequest, Member,
+    MembershipRequest, OkReply, PresenceReply, PresenceRequest, PublishReply, PublishRequest,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -141,10 +140,7 @@ impl ServerApi for GrpcApi {
         ok_reply(self.call(Method::Unsubscribe, Ok(body)).await?)
     }
 
-    async fn disconnect(
-        &self,
-        r: Request<DisconnectRequest>,
-    ) -> Result<Response<OkReply>, Status> {
+    async fn disconnect(&self, r: Request<DisconnectRequest>) -> Result<Response<OkReply>, Status> {
         let r = r.into_inner();
         let body = object([
             ("user_id", text(r.user_id)),
@@ -186,11 +182,7 @@ impl ServerApi for GrpcApi {
         let body = commands.map(|commands| json!({"commands": commands}));
         let b: BatchAnswer = self.call(Method::Batch, body).await?;
         Ok(Response::new(BatchReply {
-            replies_json: b
-                .replies
-                .iter()
-                .map(Value::to_string)
-                .collect(),
+            replies_json: b.replies.iter().map(Value::to_string).collect(),
         }))
     }
 

@@ -51,8 +51,10 @@ impl Idempotency {
                     .arg("NX")
                     .arg("PX")
                     .arg(u64::try_from(WINDOW.as_millis()).unwrap_or(u64::MAX));
-                let reply: Option<String> =
-                    redis.query(&set).await.map_err(|e| ApiError::unavailable(&e))?;
+                let reply: Option<String> = redis
+                    .query(&set)
+                    .await
+                    .map_err(|e| ApiError::unavailable(&e))?;
                 Ok(reply.is_some())
             }
         }

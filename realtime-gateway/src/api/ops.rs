@@ -231,9 +231,7 @@ async fn batch(ctx: &ApiContext, req: Batch) -> Result<Value, ApiError> {
     let mut replies = Vec::with_capacity(req.commands.len());
     for cmd in req.commands {
         let reply = match cmd.method.parse::<Method>() {
-            Ok(Method::Batch | Method::Info) | Err(_) => {
-                Err(ApiError::malformed("unknown method"))
-            }
+            Ok(Method::Batch | Method::Info) | Err(_) => Err(ApiError::malformed("unknown method")),
             Ok(method) => Box::pin(execute(ctx, method, cmd.params)).await,
         };
         replies.push(reply.unwrap_or_else(|e| json!({"error": e.body()})));

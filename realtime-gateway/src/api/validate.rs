@@ -21,7 +21,6 @@ const RESERVED_EVENTS: &[&str] = &[
 /// Prefixes of event names the gateway uses.
 const RESERVED_PREFIXES: &[&str] = &["auth:", "room:", "presence:", "rpc", "gatehouse:"];
 
-
 /// An event name a backend may publish (400 `invalid_event` otherwise).
 pub fn event(name: &str) -> Result<(), ApiError> {
     let reserved =

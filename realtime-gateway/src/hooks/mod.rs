@@ -53,7 +53,10 @@ impl HookSecret {
             .decode(encoded)
             .map_err(|_| "expected whsec_ followed by base64")?;
         if key.len() < Self::MIN_BYTES {
-            return Err(format!("the key must be at least {} bytes", Self::MIN_BYTES));
+            return Err(format!(
+                "the key must be at least {} bytes",
+                Self::MIN_BYTES
+            ));
         }
         let hook = standardwebhooks::Webhook::from_bytes(key).map_err(|_| "unusable key")?;
         Ok(Self(std::sync::Arc::new(hook)))
@@ -231,7 +234,11 @@ impl Hooks {
         url: &Url,
         body: &impl Serialize,
     ) -> Result<T, HookError> {
-        let secret = self.settings.secret.as_ref().ok_or(HookError::Unreachable)?;
+        let secret = self
+            .settings
+            .secret
+            .as_ref()
+            .ok_or(HookError::Unreachable)?;
         let body = serde_json::to_vec(body).map_err(|_| HookError::Invalid)?;
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
         let timestamp = crate::socket::lifetime::now_unix_ms() / 1000;
@@ -294,7 +301,8 @@ mod tests {
     #[test]
     fn signs_the_standard_webhooks_test_vector() {
         // The example of the Standard Webhooks specification.
-        let hook = standardwebhooks::Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let hook =
+            standardwebhooks::Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
         let sig = hook
             .sign(
                 "msg_p5jXN8AQM9LWM0D4loKWxJek",
@@ -329,7 +337,12 @@ mod tests {
             }
         );
         let null: RpcAnswer = serde_json::from_str(r#"{"result":null}"#).unwrap();
-        assert_eq!(null, RpcAnswer::Result { result: Value::Null });
+        assert_eq!(
+            null,
+            RpcAnswer::Result {
+                result: Value::Null
+            }
+        );
         let err: RpcAnswer =
             serde_json::from_str(r#"{"error":{"code":"no_stock","message":"x"}}"#).unwrap();
         assert!(matches!(err, RpcAnswer::Error { error } if error.code == "no_stock"));

@@ -71,10 +71,7 @@ async fn announce<A: Adapter>(
     change: &PresenceChange,
 ) {
     if let Ok(data) = serde_json::value::to_raw_value(change) {
-        state
-            .fanout
-            .publish(io, &change.room, event, &data)
-            .await;
+        state.fanout.publish(io, &change.room, event, &data).await;
     }
 }
 
@@ -191,7 +188,10 @@ pub struct ApiMember {
 }
 
 /// Every member of `room` (the server API's `presence`).
-pub async fn roster(state: &AppState, room: &str) -> Result<(Vec<ApiMember>, u64), store::StoreError> {
+pub async fn roster(
+    state: &AppState,
+    room: &str,
+) -> Result<(Vec<ApiMember>, u64), store::StoreError> {
     let roster = state.presence.members(room, 0).await?;
     let listed = roster
         .listed

@@ -267,10 +267,16 @@ mod tests {
     async fn listings_are_capped_but_the_count_is_not() {
         let store = Store::memory();
         for i in 0..150 {
-            store.join("presence:big", &who(&i.to_string())).await.unwrap();
+            store
+                .join("presence:big", &who(&i.to_string()))
+                .await
+                .unwrap();
         }
         let some = store.members("presence:big", 100).await.unwrap();
         assert_eq!((some.listed.len(), some.count), (100, 150));
-        assert_eq!(store.members("presence:big", 0).await.unwrap().listed.len(), 150);
+        assert_eq!(
+            store.members("presence:big", 0).await.unwrap().listed.len(),
+            150
+        );
     }
 }

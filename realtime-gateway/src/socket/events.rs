@@ -44,8 +44,9 @@ pub fn register<A: Adapter>(s: &SocketRef<A>, state: &AppState) {
     s.on("message", message::<A>);
     s.on("auth:refresh", refresh::<A>);
     if state.hooks.has_rpc() {
-        s.extensions
-            .insert(Arc::new(tokio::sync::Semaphore::new(state.rpc_max_inflight)));
+        s.extensions.insert(Arc::new(tokio::sync::Semaphore::new(
+            state.rpc_max_inflight,
+        )));
         s.on("rpc", super::rpc::rpc::<A>);
     }
     s.on_fallback(fallback::<A>);
@@ -221,7 +222,9 @@ async fn join_room<A: Adapter>(
     if !presence {
         return Ok(None);
     }
-    crate::presence::enter(s, io, state, p, room).await.map(Some)
+    crate::presence::enter(s, io, state, p, room)
+        .await
+        .map(Some)
 }
 
 /// `room:members {room}`: the listing of a presence room the socket is

@@ -128,10 +128,7 @@ mod tests {
             Ok(Policy::Open { presence: true })
         );
         let longest = format!("public:{}", "x".repeat(MAX_OPEN_NAME));
-        assert_eq!(
-            policy(&longest, "u1"),
-            Ok(Policy::Open { presence: false })
-        );
+        assert_eq!(policy(&longest, "u1"), Ok(Policy::Open { presence: false }));
     }
 
     #[test]
@@ -148,11 +145,7 @@ mod tests {
             &long,
             &huge,
         ] {
-            assert_eq!(
-                policy(room, "u1"),
-                Err(EventErrorCode::Forbidden),
-                "{room}"
-            );
+            assert_eq!(policy(room, "u1"), Err(EventErrorCode::Forbidden), "{room}");
         }
     }
 
@@ -160,11 +153,7 @@ mod tests {
     fn user_rooms_belong_to_their_user_only_and_session_rooms_to_nobody() {
         assert_eq!(policy("user:u1", "u1"), Ok(Policy::Own));
         for room in ["user:u2", "user:", "session:s1"] {
-            assert_eq!(
-                policy(room, "u1"),
-                Err(EventErrorCode::Forbidden),
-                "{room}"
-            );
+            assert_eq!(policy(room, "u1"), Err(EventErrorCode::Forbidden), "{room}");
         }
     }
 

@@ -70,6 +70,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// The server API's address, when `GATEWAY_API_KEYS` was set.
     pub api_addr: Option<SocketAddr>,
+    /// The gRPC server API's address, when also `GATEWAY_API_GRPC_ADDR` was set.
+    pub api_grpc_addr: Option<SocketAddr>,
     pub auth: Arc<AuthState>,
     key: SigningKey,
     stop: Option<oneshot::Sender<()>>,
@@ -127,6 +129,7 @@ pub async fn spawn_app_unready(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     let api_addr = app.api_addr();
+    let api_grpc_addr = app.api_grpc_addr();
     let (stop, stopped) = oneshot::channel();
     let server = tokio::spawn(app.run_until_stopped(async {
         let _ = stopped.await;
@@ -134,6 +137,7 @@ pub async fn spawn_app_unready(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         addr,
         api_addr,
+        api_grpc_addr,
         auth,
         key,
         stop: Some(stop),

@@ -11,3 +11,4 @@ mod lifecycle;
 mod redis;
 mod server_api;
 mod server_api_cluster;
+mod server_api_grpc;

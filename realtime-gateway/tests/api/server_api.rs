@@ -64,7 +64,7 @@ pub async fn events_before_marker(app: &TestApp, c: &mut Client, user: &str) -> 
     }
 }
 
-async fn join(c: &mut Client, room: &str) {
+pub async fn join(c: &mut Client, room: &str) {
     assert_eq!(
         c.call("room:join", json!({"room": room})).await["ok"],
         json!(true)
@@ -597,4 +597,66 @@ async fn info_counts_this_node_and_requests_are_counted_in_metrics() {
         "{metrics}"
     );
     assert!(metrics.contains(&line("info", "ok")), "{metrics}");
+}
+
+#[tokio::test]
+async fn presence_lists_each_user_once_with_their_sockets() {
+    let app = api_app().await;
+    let mut a1 = app.connected_as("u1", "s1").await;
+    let mut a2 = app.connected_as("u1", "s2").await;
+    let mut b = app.connected_as("u2", "s3").await;
+    let mut plain = app.connected_as("u3", "s4").await;
+    for c in [&mut a1, &mut a2, &mut b] {
+        join(c, "presence:team").await;
+    }
+    join(&mut plain, "public:team").await;
+    let (status, reply) = call(&app, "presence", json!({"room": "presence:team"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["count"], json!(2));
+    let mut members = reply["members"].as_array().unwrap().clone();
+    members.sort_by_key(|m| m["id"].as_str().unwrap().to_owned());
+    assert_eq!(
+        members,
+        vec![
+            json!({"id":"u1","username":"alice","sockets":2}),
+            json!({"id":"u2","username":"alice","sockets":1}),
+        ]
+    );
+    // A room without presence has no members; a socket leaving counts down.
+    assert_eq!(
+        call(&app, "presence", json!({"room": "public:team"})).await,
+        (200, json!({"members": [], "count": 0}))
+    );
+    assert_eq!(
+        a2.call("room:leave", json!({"room": "presence:team"}))
+            .await["ok"],
+        json!(true)
+    );
+    // A disconnect without leaving (socket.io DISCONNECT) counts down too.
+    b.send("41").await;
+    let mut reply = Value::Null;
+    for _ in 0..50 {
+        reply = call(&app, "presence", json!({"room": "presence:team"}))
+            .await
+            .1;
+        if reply["count"] == json!(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        reply,
+        json!({"members":[{"id":"u1","username":"alice","sockets":1}],"count":1})
+    );
+    for (body, code) in [
+        (json!({"room": "bad room"}), "invalid_room"),
+        (json!({}), "malformed_request"),
+        (
+            json!({"room": "presence:x", "extra": 1}),
+            "malformed_request",
+        ),
+    ] {
+        let (status, reply) = call(&app, "presence", body).await;
+        assert_eq!((status, reply["code"].as_str()), (400, Some(code)));
+    }
 }
