@@ -8,6 +8,7 @@ mod events;
 mod handshake;
 mod helpers;
 mod lifecycle;
+mod presence_store;
 mod redis;
 mod server_api;
 mod server_api_cluster;
