@@ -7,6 +7,7 @@
 //!
 //! - [`http`]: routes, API-key check, body limits.
 //! - [`grpc`]: the same operations as `gatehouse.gateway.v1.ServerApi`.
+//! - [`openapi`]: the OpenAPI document, generated from the code.
 //! - [`ops`]: the operations, transport-independent, and their metrics.
 //! - [`validate`]: event, room, id and data rules.
 //! - [`idempotency`]: repeat suppression (Redis or in memory).
@@ -18,6 +19,7 @@ pub mod error;
 pub mod grpc;
 pub mod http;
 pub mod idempotency;
+pub mod openapi;
 pub mod ops;
 pub mod validate;
 

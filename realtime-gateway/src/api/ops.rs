@@ -91,14 +91,20 @@ async fn info(ctx: &ApiContext) -> Result<Value, ApiError> {
     Ok(json!({"connections": connections, "users": users, "rooms": rooms.len()}))
 }
 
-#[derive(Deserialize)]
+/// `publish`: exactly one of `room` and `user_id` (= room `user:<id>`).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Publish {
-    room: Option<String>,
-    user_id: Option<String>,
-    event: String,
-    data: Value,
-    idempotency_key: Option<String>,
+pub struct Publish {
+    /// The room (`^[A-Za-z0-9_.:-]{1,128}$`).
+    pub room: Option<String>,
+    /// The user whose sockets receive it.
+    pub user_id: Option<String>,
+    /// Event name (`^[A-Za-z0-9_.:-]{1,64}$`, not reserved).
+    pub event: String,
+    /// Any JSON, at most `MAX_EVENT_BYTES` serialized.
+    pub data: Value,
+    /// 1-64 characters; a repeat within 5 minutes is not delivered again.
+    pub idempotency_key: Option<String>,
 }
 
 async fn publish(ctx: &ApiContext, req: Publish) -> Result<Value, ApiError> {
@@ -122,12 +128,16 @@ async fn publish(ctx: &ApiContext, req: Publish) -> Result<Value, ApiError> {
     Ok(json!({"ok": true}))
 }
 
-#[derive(Deserialize)]
+/// `broadcast`: one event to each room.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Broadcast {
-    rooms: Vec<String>,
-    event: String,
-    data: Value,
+pub struct Broadcast {
+    /// 1 to 100 rooms.
+    pub rooms: Vec<String>,
+    /// Event name.
+    pub event: String,
+    /// Any JSON.
+    pub data: Value,
 }
 
 /// Each room is published to on its own (as Centrifugo's broadcast does):
@@ -145,11 +155,14 @@ async fn broadcast(ctx: &ApiContext, req: Broadcast) -> Result<Value, ApiError> 
     Ok(json!({"ok": true}))
 }
 
-#[derive(Deserialize)]
+/// `subscribe` / `unsubscribe`: every live socket of the user joins / leaves the room.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Membership {
-    user_id: String,
-    room: String,
+pub struct Membership {
+    /// The user.
+    pub user_id: String,
+    /// The room.
+    pub room: String,
 }
 
 async fn membership(ctx: &ApiContext, req: Membership, join: bool) -> Result<Value, ApiError> {
@@ -170,11 +183,14 @@ async fn membership(ctx: &ApiContext, req: Membership, join: bool) -> Result<Val
     Ok(json!({"ok": true}))
 }
 
-#[derive(Deserialize)]
+/// `disconnect`: the user's sockets, or one session's, are closed.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Disconnect {
-    user_id: String,
-    session_id: Option<String>,
+pub struct Disconnect {
+    /// The user.
+    pub user_id: String,
+    /// Only this session.
+    pub session_id: Option<String>,
 }
 
 async fn disconnect(ctx: &ApiContext, req: Disconnect) -> Result<Value, ApiError> {
@@ -193,10 +209,12 @@ async fn disconnect(ctx: &ApiContext, req: Disconnect) -> Result<Value, ApiError
     Ok(json!({"ok": true}))
 }
 
-#[derive(Deserialize)]
+/// `presence`: every member of a presence room.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Presence {
-    room: String,
+pub struct Presence {
+    /// The room.
+    pub room: String,
 }
 
 /// Every member of any room (the backend is trusted: no membership needed).
@@ -209,17 +227,22 @@ async fn presence(ctx: &ApiContext, req: Presence) -> Result<Value, ApiError> {
     Ok(json!({"members": members, "count": count}))
 }
 
-#[derive(Deserialize)]
+/// `batch`: commands run in order, one reply each.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Batch {
-    commands: Vec<Command>,
+pub struct Batch {
+    /// 1 to 100 commands.
+    pub commands: Vec<Command>,
 }
 
-#[derive(Deserialize)]
+/// One command of a batch.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Command {
-    method: String,
-    params: Value,
+pub struct Command {
+    /// `publish`, `broadcast`, `subscribe`, `unsubscribe`, `disconnect` or `presence`.
+    pub method: String,
+    /// The operation's body.
+    pub params: Value,
 }
 
 /// Runs each command in order; one reply per command. A nested batch, and

@@ -86,12 +86,14 @@ pub enum Store {
     /// This node only.
     Memory(Mutex<Rooms>),
     /// Every replica, in Redis.
-    Redis {
-        /// The connection.
-        redis: RedisConn,
-        /// [`JOIN`], [`LEAVE`], [`MEMBERS`].
-        scripts: [redis::Script; 3],
-    },
+    Redis(Box<RedisStore>),
+}
+
+/// The Redis side: the connection and the three scripts.
+pub struct RedisStore {
+    redis: RedisConn,
+    /// [`JOIN`], [`LEAVE`], [`MEMBERS`].
+    scripts: [redis::Script; 3],
 }
 
 fn keys(room: &str) -> [String; 2] {
@@ -110,10 +112,10 @@ impl Store {
 
     /// In the Redis at `url`.
     pub fn redis(url: &str) -> anyhow::Result<Self> {
-        Ok(Self::Redis {
+        Ok(Self::Redis(Box::new(RedisStore {
             redis: RedisConn::new(url)?,
             scripts: [JOIN, LEAVE, MEMBERS].map(redis::Script::new),
-        })
+        })))
     }
 
     /// Counts one more socket of `user` in `room`; true if it is the user's
@@ -130,7 +132,8 @@ impl Store {
                 entry.1 += 1;
                 Ok(entry.1 == 1)
             }
-            Self::Redis { redis, scripts } => {
+            Self::Redis(r) => {
+                let RedisStore { redis, scripts } = r.as_ref();
                 let [k1, k2] = keys(room);
                 let n: i64 = redis
                     .script(&scripts[0], &[&k1, &k2], &[&user.id, &user.username])
@@ -165,7 +168,8 @@ impl Store {
                 }
                 Ok(last)
             }
-            Self::Redis { redis, scripts } => {
+            Self::Redis(r) => {
+                let RedisStore { redis, scripts } = r.as_ref();
                 let [k1, k2] = keys(room);
                 let n: i64 = redis.script(&scripts[1], &[&k1, &k2], &[user_id]).await?;
                 Ok(n == 0)
@@ -198,7 +202,8 @@ impl Store {
                     count: users.len() as u64,
                 })
             }
-            Self::Redis { redis, scripts } => {
+            Self::Redis(r) => {
+                let RedisStore { redis, scripts } = r.as_ref();
                 let [k1, k2] = keys(room);
                 let asked = if limit == usize::MAX {
                     "0".to_owned()

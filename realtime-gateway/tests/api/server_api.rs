@@ -660,3 +660,53 @@ async fn presence_lists_each_user_once_with_their_sockets() {
         assert_eq!((status, reply["code"].as_str()), (400, Some(code)));
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_operation() {
+    let app = api_app().await;
+    let url = format!("http://{}/api/v1/openapi.json", app.api_addr.unwrap());
+    let refused = reqwest::get(&url).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let resp = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let doc: Value = resp.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for op in [
+        "publish",
+        "broadcast",
+        "subscribe",
+        "unsubscribe",
+        "disconnect",
+        "presence",
+        "batch",
+    ] {
+        let path = &doc["paths"][format!("/api/v1/{op}")]["post"];
+        assert!(path["requestBody"].is_object(), "{op}: {path}");
+        assert!(path["responses"]["401"].is_object(), "{op}");
+    }
+    assert!(doc["paths"]["/api/v1/info"]["get"].is_object());
+    let publish = &doc["components"]["schemas"]["Publish"]["properties"];
+    for field in ["room", "user_id", "event", "data", "idempotency_key"] {
+        assert!(publish[field].is_object(), "{field}: {publish}");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["scheme"],
+        json!("bearer")
+    );
+    // A GET on an operation is a JSON 404, like an unknown operation.
+    let (status, reply) = {
+        let r = reqwest::Client::new()
+            .get(format!("http://{}/api/v1/publish", app.api_addr.unwrap()))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!((status, reply["code"].as_str()), (404, Some("not_found")));
+}
