@@ -118,6 +118,20 @@ def k8s_rules(docs, overlay):
                 if not ok:
                     errors.append("NetworkPolicy/auth-service: port 50051 must be open to realtime-gateway pods only")
 
+    gw_pol = by_kind.get("NetworkPolicy", {}).get("realtime-gateway")
+    if gw_pol:
+        api_rules = [r for r in gw_pol["spec"].get("ingress", [])
+                     if not r.get("ports") or any(p.get("port") in (3001, "api") for p in r["ports"])]
+        ok = api_rules and all(
+            r.get("from") and all(
+                set(p) == {"podSelector"}
+                and p["podSelector"].get("matchLabels") == {"gatehouse.io/api-client": "true"}
+                for p in r["from"])
+            for r in api_rules)
+        if not ok:
+            errors.append("NetworkPolicy/realtime-gateway: the server API port 3001 must be open to "
+                          "pods labelled gatehouse.io/api-client=true only")
+
     ingresses = list(by_kind.get("Ingress", {}).values())
     if len(ingresses) != 1:
         errors.append(f"expected one Ingress, found {len(ingresses)}")
@@ -128,6 +142,11 @@ def k8s_rules(docs, overlay):
             for p in rule["http"]["paths"]:
                 routes[p["path"]] = p["backend"]["service"]["name"]
         want = {"/auth": "auth-service", "/.well-known": "auth-service", "/socket.io": "realtime-gateway"}
+        for rule in ing["spec"]["rules"]:
+            for p in rule["http"]["paths"]:
+                port = p["backend"]["service"].get("port", {})
+                if port.get("number") == 3001 or port.get("name") == "api":
+                    errors.append(f"Ingress: {p['path']} must not route to the server API port")
         for path, svc in want.items():
             if routes.get(path) != svc:
                 errors.append(f"Ingress: {path} must route to {svc} (has {routes.get(path)!r})")
@@ -177,6 +196,12 @@ def mutate(mode, src, dst):
     elif mode == "unknown-kind":
         docs.append({"apiVersion": "gatehouse.example.com/v1", "kind": "Widget",
                      "metadata": {"name": "no-schema"}})
+    elif mode == "open-api":
+        pol = next(d for d in docs if d["kind"] == "NetworkPolicy"
+                   and d["metadata"]["name"] == "realtime-gateway")
+        for rule in pol["spec"]["ingress"]:
+            if any(p.get("port") == 3001 for p in rule.get("ports", [])):
+                rule["from"] = [{"namespaceSelector": {}}]
     elif mode == "writable-root":
         dep["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"] = False
     else:

@@ -175,6 +175,9 @@ done
 if broken "policy rejects a writable root" mutate writable-root; then
   expect_fail "policy rejects a writable root filesystem" k8s_policy "$tmp/broken-writable-root.yaml" --overlay
 fi
+if broken "policy rejects an open server API" mutate open-api; then
+  expect_fail "policy rejects a server API port open beyond api-client pods" k8s_policy "$tmp/broken-open-api.yaml" --overlay
+fi
 expect_fail "policy rejects a Secret in an overlay" k8s_policy "$tmp/base.yaml" --overlay
 
 sed 's/condition: service_healthy/condition: service_happy/' docker-compose.yml >"$tmp/compose-bad-condition.yml"

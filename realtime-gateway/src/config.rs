@@ -603,4 +603,40 @@ mod tests {
         assert_eq!(s.api_addr.port(), 0);
         assert!(with(&[]).unwrap().api_keys.is_none());
     }
+
+    #[test]
+    fn hook_urls_need_a_valid_secret_that_is_never_echoed() {
+        const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let err = with(&[("ROOM_AUTH_URL", "http://127.0.0.1:9/room")]).unwrap_err();
+        assert_eq!(err.var, "HOOK_SECRET");
+        let err = with(&[("RPC_URL", "http://127.0.0.1:9/rpc")]).unwrap_err();
+        assert_eq!(err.var, "HOOK_SECRET");
+        let bad = "whsec_dG9vLXNob3J0LXNlY3JldA==";
+        let err = with(&[("RPC_URL", "http://h/rpc"), ("HOOK_SECRET", bad)]).unwrap_err();
+        assert_eq!(err.var, "HOOK_SECRET");
+        assert!(!err.to_string().contains("dG9v"), "{err}");
+        let err = with(&[("ROOM_AUTH_URL", "ftp://h/room"), ("HOOK_SECRET", SECRET)]).unwrap_err();
+        assert_eq!(err.var, "ROOM_AUTH_URL");
+        let err = with(&[("HOOK_TIMEOUT", "50ms")]).unwrap_err();
+        assert_eq!(err.var, "HOOK_TIMEOUT");
+        let s = with(&[
+            ("ROOM_AUTH_URL", "http://127.0.0.1:9/room"),
+            ("RPC_URL", "https://hooks.internal/rpc"),
+            ("HOOK_SECRET", SECRET),
+            ("HOOK_TIMEOUT", "300ms"),
+            ("RPC_MAX_INFLIGHT", "2"),
+            ("GATEWAY_API_GRPC_ADDR", "127.0.0.1:0"),
+        ])
+        .unwrap();
+        assert_eq!(s.hooks.timeout, Duration::from_millis(300));
+        assert_eq!(s.rpc_max_inflight, 2);
+        assert!(s.hooks.room_auth_url.is_some() && s.hooks.rpc_url.is_some());
+        assert_eq!(s.api_grpc_addr.unwrap().port(), 0);
+        assert!(!format!("{s:?}").contains("MfKQ"));
+        let d = with(&[]).unwrap();
+        assert_eq!(
+            (d.hooks.timeout, d.rpc_max_inflight, d.api_grpc_addr),
+            (Duration::from_secs(2), 8, None)
+        );
+    }
 }
