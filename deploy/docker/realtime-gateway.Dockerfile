@@ -33,7 +33,7 @@ ENV GATEWAY_ADDR=0.0.0.0:3000 \
     GATEWAY_API_ADDR=0.0.0.0:3001 \
     LOG_FORMAT=json
 USER 65532:65532
-EXPOSE 3000 3001
+EXPOSE 3000 3001 3002
 # SIGTERM (the default stop signal) drains sockets over GATEWAY_DRAIN_PERIOD:
 # give the container at least that long to stop (compose stop_grace_period,
 # Kubernetes terminationGracePeriodSeconds).
