@@ -48,5 +48,8 @@ echo
 echo "### fan-out"
 (cd "$ROOT/e2e" && E2E_PROFILE=release node bench/fanout-bench.mjs)
 echo
+echo "### server API and presence"
+(cd "$ROOT/e2e" && E2E_PROFILE=release node bench/server-api-bench.mjs)
+echo
 echo "### auth-service memory under login bursts"
 "$ROOT/scripts/bench-memory.sh"

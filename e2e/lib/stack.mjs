@@ -222,6 +222,13 @@ export class Gateway {
   async start(ready) {
     const env = childEnv({ GATEWAY_ADDR: '127.0.0.1:0', ...this.env });
     this.child = spawnChild(this.name, binary('realtime-gateway'), [], env);
+    // The server API's listeners (when GATEWAY_API_KEYS is set) log before
+    // the socket.io listener does.
+    this.child.listeners.add((j) => {
+      const message = j?.fields?.message;
+      if (message === 'server API listening') this.apiUrl = `http://${j.fields.addr}/api/v1`;
+      if (message === 'server API (gRPC) listening') this.apiGrpcAddr = j.fields.addr;
+    });
     const line = await this.child.waitForLog(
       (j) => j?.fields?.message === 'realtime-gateway listening',
       30000,
