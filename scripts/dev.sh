@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole Gatehouse stack locally: a MongoDB wire-protocol server
 # (unless MONGODB_URI points at a real MongoDB), the auth-service and the
-# realtime-gateway, on the DESIGN.md default ports unless overridden, and the
+# realtime-gateway, on the default ports (README, "Configuration") unless overridden, and the
 # browser demo (examples/web) on one origin that also proxies /auth,
 # /.well-known and /socket.io to the services, the gateway's server API
 # (development key in .run/dev-api-key) and the example hook server. Ctrl-C stops everything. Data

@@ -118,7 +118,7 @@ compose_policy() {
 }
 
 lint_dockerfile() { "$hadolint" --no-color --config .hadolint.yaml "$1"; }
-# Rules from DESIGN.md that hadolint does not know: no `# syntax=` line (it needs
+# Deployment rules (README, "Operations") that hadolint does not know: no `# syntax=` line (it needs
 # a registry at build time), HEALTHCHECK, EXPOSE, a --locked build, non-root USER.
 dockerfile_rules() {
   local f=$1 user

@@ -60,8 +60,8 @@ impl Application {
         let ring = KeyRing::load(&settings.signing_keys)?;
         let tokens = Arc::new(AccessTokens::new(
             ring,
-            settings.issuer.clone(),
-            settings.audience.clone(),
+            &settings.issuer,
+            &settings.audience,
             settings.access_token_ttl,
         ));
         let store = Store::connect(&settings.mongodb_uri, &settings.mongodb_database).await?;

@@ -1,5 +1,5 @@
 // The SDK's typed helpers for presence and the application's RPC hook
-// (DESIGN "presence", "application hooks") against the real gateway and a
+// (README, "Presence", "Application hooks") against the real gateway and a
 // real HTTP hook server that checks the Standard Webhooks signature:
 // joinRoom lists the members, members() counts distinct users, presence
 // events arrive, rpc() resolves the hook's result and rejects with its code.

@@ -239,8 +239,8 @@ impl Settings {
             redis_url: get("REDIS_URL")
                 .map(|v| redis_url(&v).map_err(|r| bad("REDIS_URL", &v, r)))
                 .transpose()?,
-            jwt_issuer: get("JWT_ISSUER").unwrap_or(d.jwt_issuer),
-            jwt_audience: get("JWT_AUDIENCE").unwrap_or(d.jwt_audience),
+            jwt_issuer: get("JWT_ISSUER").map_or(d.jwt_issuer, |v| v.trim().to_owned()),
+            jwt_audience: get("JWT_AUDIENCE").map_or(d.jwt_audience, |v| v.trim().to_owned()),
             cors_origins: parse_or(&get, "CORS_ORIGINS", d.cors_origins, cors)?,
             max_connections_per_user: parse_or(
                 &get,

@@ -2,6 +2,8 @@
 //! in each: it lives here once, so the services never depend on each other
 //! and `shared-types` stays plain data.
 //!
+//! - [`access_token`]: the access-token rules, for the issuer and every
+//!   verifier.
 //! - [`bearer`]: shared-secret credentials (`AUTH_GRPC_TOKEN`,
 //!   `GATEWAY_API_KEYS`): parsed from a comma-separated list, checked against
 //!   an `Authorization: Bearer …` value in constant time, never printed.
@@ -11,6 +13,7 @@
 //! - [`metrics`]: the Prometheus exposition of a `prometheus-client`
 //!   registry and the latency buckets both services use.
 
+pub mod access_token;
 pub mod bearer;
 pub mod client_ip;
 pub mod grpc;

@@ -1,30 +1,18 @@
 //! Access tokens: short-lived EdDSA JWTs (`typ: at+jwt`, RFC 9068 style)
-//! carrying the user, the session and the username.
-//!
-//! Verification pins the algorithm, requires the `typ` header and a `kid`
-//! from our own ring, and checks `iss`, `aud`, `exp`, `nbf` and the presence
-//! of every claim. Keys named by the token (`jku`, `jwk`, `x5u`) are ignored.
+//! carrying the user, the session and the username. The rules every
+//! verifier applies are `service_kit::access_token` (one definition for
+//! this service and the gateway); keys come from this service's own ring.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Algorithm, Header, Validation, errors::ErrorKind};
+use jsonwebtoken::{Algorithm, Header};
+use service_kit::access_token::AccessTokenRules;
 use shared_types::{AccessClaims, claims::ACCESS_TOKEN_TYP};
 
 use super::KeyRing;
 
-/// Clock skew tolerated on `exp` and `nbf`, in seconds.
-const LEEWAY_SECS: u64 = 5;
-
 /// Why a presented access token was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    /// Well-formed and genuine, but past its `exp`.
-    #[error("token expired")]
-    Expired,
-    /// Anything else: malformed, forged, wrong algorithm, issuer or audience.
-    #[error("invalid token")]
-    Invalid,
-}
+pub use service_kit::access_token::Rejection as TokenError;
 
 /// A token just issued.
 pub struct IssuedToken {
@@ -39,28 +27,17 @@ pub struct IssuedToken {
 /// Issues and verifies this service's access tokens.
 pub struct AccessTokens {
     ring: KeyRing,
-    issuer: String,
-    audience: String,
+    rules: AccessTokenRules,
     ttl: Duration,
-    validation: Validation,
 }
 
 impl AccessTokens {
     /// Binds a key ring to the issuer, audience and lifetime from settings.
-    pub fn new(ring: KeyRing, issuer: String, audience: String, ttl: Duration) -> Self {
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.algorithms = vec![Algorithm::EdDSA];
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[&issuer]);
-        validation.set_audience(&[&audience]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+    pub fn new(ring: KeyRing, issuer: &str, audience: &str, ttl: Duration) -> Self {
         Self {
             ring,
-            issuer,
-            audience,
+            rules: AccessTokenRules::new(issuer, audience),
             ttl,
-            validation,
         }
     }
 
@@ -82,8 +59,8 @@ impl AccessTokens {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
         let exp = (now + self.ttl.as_secs() as i64).min(session_end);
         let claims = AccessClaims {
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            iss: self.rules.issuer().to_owned(),
+            aud: self.rules.audience().to_owned(),
             sub: user_id.to_owned(),
             sid: session_id.to_owned(),
             iat: now,
@@ -106,18 +83,9 @@ impl AccessTokens {
 
     /// Verifies a token issued by this service.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
-        if header.alg != Algorithm::EdDSA || header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
-            return Err(TokenError::Invalid);
-        }
-        let kid = header.kid.ok_or(TokenError::Invalid)?;
+        let kid = self.rules.key_id(token)?;
         let key = self.ring.find(&kid).ok_or(TokenError::Invalid)?;
-        jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
+        self.rules.claims(token, &key.decoding)
     }
 }
 
@@ -129,8 +97,8 @@ mod tests {
     fn tokens() -> AccessTokens {
         AccessTokens::new(
             KeyRing::load(&[]).unwrap(),
-            "iss".into(),
-            "aud".into(),
+            "iss",
+            "aud",
             Duration::from_secs(60),
         )
     }
@@ -177,15 +145,15 @@ mod tests {
         let ring =
             || KeyRing::from_keys(&[ed25519_dalek::SigningKey::from_bytes(&[7; 32])]).unwrap();
         let ttl = Duration::from_secs(60);
-        let ours = AccessTokens::new(ring(), "iss".into(), "aud".into(), ttl);
+        let ours = AccessTokens::new(ring(), "iss", "aud", ttl);
         let stranger = tokens().issue("u1", "alice", "s1", i64::MAX).unwrap().token;
         assert_eq!(ours.verify(&stranger), Err(TokenError::Invalid));
         for (iss, aud) in [("iss", "other"), ("other", "aud")] {
-            let foreign = AccessTokens::new(ring(), iss.into(), aud.into(), ttl);
+            let foreign = AccessTokens::new(ring(), iss, aud, ttl);
             let token = foreign.issue("u1", "alice", "s1", i64::MAX).unwrap().token;
             assert_eq!(ours.verify(&token), Err(TokenError::Invalid), "{iss}/{aud}");
         }
-        let same = AccessTokens::new(ring(), "iss".into(), "aud".into(), ttl);
+        let same = AccessTokens::new(ring(), "iss", "aud", ttl);
         assert!(
             ours.verify(&same.issue("u1", "alice", "s1", i64::MAX).unwrap().token)
                 .is_ok()
@@ -214,5 +182,29 @@ mod tests {
             t.verify(&format!("{}.{}.", parts[0], parts[1])),
             Err(TokenError::Invalid)
         );
+    }
+
+    #[test]
+    fn issuer_and_audience_are_trimmed_and_exp_is_strict() {
+        let crlf = AccessTokens::new(
+            KeyRing::load(&[]).unwrap(),
+            "iss\r",
+            " aud\n",
+            Duration::from_secs(60),
+        );
+        let issued = crlf.issue("u1", "alice", "s1", i64::MAX).unwrap();
+        assert_eq!(
+            (issued.claims.iss.as_str(), issued.claims.aud.as_str()),
+            ("iss", "aud")
+        );
+        assert!(tokens().verify(&issued.token).is_err(), "another ring");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        // A session ending now caps exp at now: expired at once, no leeway.
+        let t = tokens();
+        let at_exp = t.issue("u1", "alice", "s1", now).unwrap();
+        assert_eq!(t.verify(&at_exp.token), Err(TokenError::Expired));
     }
 }

@@ -1,5 +1,5 @@
-// Typed promise helpers for the gateway's built-in events (DESIGN
-// "realtime-gateway — socket.io", "presence", "application hooks"): each
+// Typed promise helpers for the gateway's built-in events (README,
+// "socket.io protocol", "Presence", "Application hooks"): each
 // resolves with the ack and rejects with a `GatehouseError` carrying the
 // ack's `code` (or `timeout` when no ack came in time).
 

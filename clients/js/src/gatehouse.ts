@@ -1,5 +1,5 @@
 // `Gatehouse`: one user's session (tokens) and one authenticated socket,
-// with the token lifecycle of DESIGN "Client SDK": a single refresh in
+// with the token lifecycle of clients/js/README.md: a single refresh in
 // flight at a time, in-band refresh on `auth:expiring`, refresh-then-
 // reconnect on `token_expired` or a server-side disconnect, jittered
 // backoff on retryable failures, and `unauthorized` (never a loop) when the

@@ -1,4 +1,4 @@
-// The auth-service HTTP API (DESIGN "auth-service — HTTP") over `fetch`.
+// The auth-service HTTP API (README, "HTTP API (auth-service)") over `fetch`.
 // Every failure becomes a `GatehouseError` with the server's `code`.
 
 import { GatehouseError } from './errors.js';

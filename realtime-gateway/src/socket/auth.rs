@@ -109,6 +109,7 @@ async fn admit<A: Adapter>(
     s.extensions.insert(state.metrics.clone());
     s.extensions.insert(Arc::new(super::rooms::RoomQuota::new(
         state.max_rooms_per_socket,
+        own_rooms.clone(),
     )));
     s.extensions.insert(crate::presence::Tracked::new());
     s.join(own_rooms);

@@ -218,7 +218,7 @@ async fn join_room<A: Adapter>(
         .extensions
         .get::<Arc<rooms::RoomQuota>>()
         .ok_or(EventErrorCode::TooManyRooms)?;
-    quota.join(s, room, &super::principal::user_room(&p.user_id))?;
+    quota.join(s, room)?;
     if !presence {
         return Ok(None);
     }

@@ -1,4 +1,4 @@
-//! The life of an authenticated socket (DESIGN "For the life of the socket"):
+//! The life of an authenticated socket (README, "For the life of the socket"):
 //! `auth:expiring {expires_at}` is emitted `AUTH_EXPIRING_LEAD` before the
 //! token's `exp`, and the socket is disconnected at `exp` unless an
 //! `auth:refresh` moved the expiry first.

@@ -13,35 +13,36 @@ use socketioxide::extract::SocketRef;
 
 use super::principal::user_room;
 
-/// How many rooms a socket may be in besides its own `user:<id>`
-/// (`MAX_ROOMS_PER_SOCKET`). Counting and joining are one step under a
-/// per-socket lock, so concurrent `room:join`s cannot exceed it.
+/// How many rooms a socket may be in besides its own `user:<id>` and
+/// `session:<id>` rooms (`MAX_ROOMS_PER_SOCKET`). Counting and joining are
+/// one step under a per-socket lock, so concurrent `room:join`s cannot
+/// exceed it.
 pub struct RoomQuota {
     max: usize,
+    own: [String; 2],
     lock: Mutex<()>,
 }
 
 impl RoomQuota {
-    /// A quota of `max` rooms.
-    pub fn new(max: usize) -> Self {
+    /// A quota of `max` rooms for a socket whose own rooms are `own`.
+    pub fn new(max: usize, own: [String; 2]) -> Self {
         Self {
             max,
+            own,
             lock: Mutex::new(()),
         }
     }
 
     /// Joins `room` (already allowed by the policy) unless the quota is full;
     /// joining a room the socket is already in always succeeds.
-    pub fn join<A: Adapter>(
-        &self,
-        s: &SocketRef<A>,
-        room: &str,
-        own_room: &str,
-    ) -> Result<(), EventErrorCode> {
+    pub fn join<A: Adapter>(&self, s: &SocketRef<A>, room: &str) -> Result<(), EventErrorCode> {
         let _turn = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let rooms = s.rooms();
         if !rooms.iter().any(|r| r == room) {
-            let joined = rooms.iter().filter(|r| *r != own_room).count();
+            let joined = rooms
+                .iter()
+                .filter(|r| !self.own.iter().any(|own| own == &***r))
+                .count();
             if joined >= self.max {
                 return Err(EventErrorCode::TooManyRooms);
             }

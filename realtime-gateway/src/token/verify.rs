@@ -1,35 +1,23 @@
-//! Access-token verification rules (DESIGN "Tokens"): EdDSA only, header
-//! `typ` = `at+jwt`, key looked up by (`iss`, `kid`) in the JWKS cache —
-//! header `jku`/`jwk`/`x5u` are ignored, a token without `kid` is refused —
-//! and `iss`, `aud`, `exp`, `nbf`, `iat`, `sub`, `sid` required.
-//!
-//! `nbf` allows [`LEEWAY_SECS`] (5 s) of clock skew between the auth-service
-//! and gateways; `exp` is strict, because a socket admitted with a token past
-//! its `exp` would be cut by its own expiry timer at once. An expired token is
+//! Access-token verification (README, "Tokens"): the rules are
+//! `service_kit::access_token` (one definition with the auth-service); the
+//! key is looked up by (`iss`, `kid`) in the JWKS cache. An expired token is
 //! `token_expired`; a token that cannot be checked because no key set was
 //! ever loaded is `auth_unavailable` (retryable); every other failure is
 //! `invalid_token`.
 
 use std::sync::Arc;
 
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
+use service_kit::access_token::{AccessTokenRules, Rejection};
 use shared_types::AccessClaims;
-use shared_types::claims::ACCESS_TOKEN_TYP;
 
 use super::JwksCache;
 use crate::error::AuthError;
 
-/// Clock-skew allowance for `nbf`, in seconds (`exp` is strict).
-pub const LEEWAY_SECS: u64 = 5;
-/// Longer tokens are refused before any parsing.
-const MAX_TOKEN_BYTES: usize = 8 * 1024;
-
 /// Verifies access tokens against the cached JWKS of one issuer/audience.
 pub struct TokenVerifier {
     jwks: Arc<JwksCache>,
-    validation: Validation,
+    rules: AccessTokenRules,
 }
 
 #[derive(Deserialize)]
@@ -40,16 +28,10 @@ struct Issuer {
 impl TokenVerifier {
     /// A verifier for tokens of `issuer` meant for `audience`.
     pub fn new(jwks: Arc<JwksCache>, issuer: &str, audience: &str) -> Self {
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.algorithms = vec![Algorithm::EdDSA];
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.validate_aud = true;
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        Self { jwks, validation }
+        Self {
+            jwks,
+            rules: AccessTokenRules::new(issuer, audience),
+        }
     }
 
     /// The key cache (for readiness).
@@ -59,19 +41,9 @@ impl TokenVerifier {
 
     /// Checks `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<AccessClaims, AuthError> {
-        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
-            return Err(AuthError::InvalidToken);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::InvalidToken)?;
-        if header.alg != Algorithm::EdDSA || header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
-            return Err(AuthError::InvalidToken);
-        }
-        let kid = header
-            .kid
-            .filter(|k| !k.is_empty())
-            .ok_or(AuthError::InvalidToken)?;
-        // The issuer is read unverified only to pick the key; `decode` below
-        // checks it against JWT_ISSUER after the signature.
+        let kid = self.rules.key_id(token).map_err(rejected)?;
+        // The issuer is read unverified only to pick the key; the rules check
+        // it against JWT_ISSUER after the signature.
         let Issuer { iss } = jsonwebtoken::dangerous::insecure_decode_claims(token)
             .map_err(|_| AuthError::InvalidToken)?;
         let key = match self.jwks.key(&iss, &kid).await {
@@ -80,20 +52,14 @@ impl TokenVerifier {
             None if !self.jwks.is_loaded() => return Err(AuthError::Unavailable),
             None => return Err(AuthError::InvalidToken),
         };
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &key, &self.validation).map_err(
-            |e| match e.kind() {
-                ErrorKind::ExpiredSignature => AuthError::TokenExpired,
-                _ => AuthError::InvalidToken,
-            },
-        )?;
-        let claims = data.claims;
-        if claims.sub.is_empty() || claims.sid.is_empty() {
-            return Err(AuthError::InvalidToken);
-        }
-        if claims.exp <= jsonwebtoken::get_current_timestamp() as i64 {
-            return Err(AuthError::TokenExpired);
-        }
-        Ok(claims)
+        self.rules.claims(token, &key).map_err(rejected)
+    }
+}
+
+fn rejected(r: Rejection) -> AuthError {
+    match r {
+        Rejection::Expired => AuthError::TokenExpired,
+        Rejection::Invalid => AuthError::InvalidToken,
     }
 }
 
@@ -104,7 +70,7 @@ pub(crate) mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use ed25519_dalek::SigningKey;
     use ed25519_dalek::pkcs8::EncodePrivateKey;
-    use jsonwebtoken::{EncodingKey, Header};
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
     use serde_json::{Value, json};
     use shared_types::{Jwk, JwkSet};
 
