@@ -7,14 +7,7 @@ use service_kit::bearer::BearerKeys;
 
 use crate::rate_limit::Policy;
 
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// Human-readable, coloured.
-    Pretty,
-    /// One JSON object per line on stdout (containers).
-    Json,
-}
+pub use service_kit::telemetry::LogFormat;
 
 /// Every setting of the auth-service.
 #[derive(Debug, Clone)]
@@ -321,14 +314,12 @@ fn streams((name, value): (&'static str, String)) -> Result<usize, ConfigError> 
 }
 
 fn log_format((name, value): (&'static str, String)) -> Result<LogFormat, ConfigError> {
-    match value.trim() {
-        "pretty" => Ok(LogFormat::Pretty),
-        "json" => Ok(LogFormat::Json),
-        other => Err(invalid(
+    value.trim().parse().map_err(|_| {
+        invalid(
             name,
-            format!("`{other}` is neither pretty nor json"),
-        )),
-    }
+            format!("`{}` is neither pretty nor json", value.trim()),
+        )
+    })
 }
 
 #[cfg(test)]

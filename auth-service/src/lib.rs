@@ -13,14 +13,12 @@
 //! - [`error`]: the HTTP error type and its `{code, message}` bodies.
 //! - [`telemetry`]: tracing setup and the per-request span.
 //! - [`metrics`]: Prometheus request metrics.
-//! - [`healthcheck`]: the container probe subcommand.
 
 pub mod config;
 pub mod credentials;
 pub mod domain;
 pub mod error;
 pub mod grpc;
-pub mod healthcheck;
 pub mod metrics;
 pub mod rate_limit;
 pub mod routes;

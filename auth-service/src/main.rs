@@ -1,6 +1,7 @@
 //! auth-service binary: parse settings, start logging, serve until SIGINT/SIGTERM.
 
-use auth_service::{config::Settings, healthcheck, startup, telemetry};
+use auth_service::{config::Settings, startup};
+use service_kit::process::{healthcheck, shutdown_signal};
 
 /// mimalloc instead of glibc malloc: argon2 allocates 19 MiB per hash, and
 /// glibc's dynamic mmap threshold moves such blocks onto the heap after the
@@ -17,13 +18,13 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", Settings::help());
             return Ok(());
         }
-        Some("healthcheck") => std::process::exit(i32::from(!healthcheck::probe(
-            Settings::from_env()?.http_addr,
-        ))),
+        Some("healthcheck") => {
+            std::process::exit(i32::from(!healthcheck(Settings::from_env()?.http_addr)))
+        }
         Some(other) => anyhow::bail!("unknown argument `{other}`; see --help"),
         None => Settings::from_env()?,
     };
-    telemetry::init(settings.log_format);
+    service_kit::telemetry::init(settings.log_format, &[])?;
     let app = startup::Application::build(settings).await?;
-    app.run_until_stopped(startup::shutdown_signal()).await
+    app.run_until_stopped(shutdown_signal()).await
 }

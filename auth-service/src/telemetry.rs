@@ -1,7 +1,8 @@
-//! Logging: `tracing` to stdout, pretty for people or JSON for collectors;
-//! `RUST_LOG` overrides the default `info` filter. Nothing here ever records a
-//! password or a token: handlers only record ids.
+//! Request tracing: one span per HTTP request (the subscriber itself is
+//! `service_kit::telemetry`). Nothing here ever records a password or a
+//! token: handlers only record ids.
 
+use crate::metrics::Metrics;
 use actix_web::{
     Error,
     body::MessageBody,
@@ -10,19 +11,6 @@ use actix_web::{
     web,
 };
 use tracing::Instrument;
-use tracing_subscriber::{EnvFilter, fmt};
-
-use crate::{config::LogFormat, metrics::Metrics};
-
-/// Installs the global subscriber; a second call (tests) is a no-op.
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stdout);
-    let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(false).try_init(),
-        LogFormat::Pretty => builder.try_init(),
-    };
-}
 
 /// One span per HTTP request, with method, path and final status; the
 /// request is also counted in [`Metrics`].

@@ -68,14 +68,7 @@ ENVIRONMENT (default in brackets):
 Durations are written like `500ms`, `5s`, `15m`.
 ";
 
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    /// Human-readable, for a terminal.
-    Pretty,
-    /// One JSON object per line on stdout, for containers.
-    Json,
-}
+pub use service_kit::telemetry::LogFormat;
 
 /// Which browser origins may open a socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,11 +274,7 @@ impl Settings {
             )?,
             drain_period: parse_or(&get, "GATEWAY_DRAIN_PERIOD", d.drain_period, duration)?,
             log_format: parse_or(&get, "LOG_FORMAT", d.log_format, |v| {
-                match v.to_ascii_lowercase().as_str() {
-                    "pretty" => Ok(LogFormat::Pretty),
-                    "json" => Ok(LogFormat::Json),
-                    _ => Err("expected `pretty` or `json`".into()),
-                }
+                v.parse().map_err(|_| "expected `pretty` or `json`".into())
             })?,
             header_read_timeout: parse_or(
                 &get,

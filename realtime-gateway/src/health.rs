@@ -1,12 +1,8 @@
 //! `/healthz` (alive: always 200 while the process serves) and `/readyz`
 //! (200 once the JWKS is loaded and the revocation stream is up, 503 with
 //! the reason before that, while the auth-service refuses the gateway's
-//! credentials, and while draining), plus the `healthcheck` subcommand used by the
-//! container HEALTHCHECK, which has no curl.
-
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::process::ExitCode;
-use std::time::Duration;
+//! credentials, and while draining). The `healthcheck` subcommand the
+//! container HEALTHCHECK runs is `service_kit::process::healthcheck`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -50,29 +46,5 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"ready": false, "reason": reason.as_str()})),
         ),
-    }
-}
-
-/// GETs `/healthz` on `addr` (an unspecified address becomes loopback):
-/// exit 0 on 200, 1 otherwise.
-pub async fn healthcheck(addr: SocketAddr) -> ExitCode {
-    let mut target = addr;
-    if target.ip().is_unspecified() {
-        target.set_ip(match addr.ip() {
-            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        });
-    }
-    let url = format!("http://{target}/healthz");
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(3))
-        .build()
-    {
-        Ok(c) => c,
-        Err(_) => return ExitCode::FAILURE,
-    };
-    match client.get(&url).send().await {
-        Ok(resp) if resp.status() == reqwest::StatusCode::OK => ExitCode::SUCCESS,
-        _ => ExitCode::FAILURE,
     }
 }

@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use realtime_gateway::config::{HELP, Settings};
-use realtime_gateway::startup::{Application, shutdown_signal};
-use realtime_gateway::{health, telemetry};
+use realtime_gateway::startup::Application;
+use realtime_gateway::telemetry;
+use service_kit::process::{healthcheck, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
@@ -15,11 +16,17 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
     let settings = Settings::from_env()?;
     match arg.as_deref() {
-        Some("healthcheck") => return Ok(health::healthcheck(settings.addr).await),
+        Some("healthcheck") => {
+            return Ok(if healthcheck(settings.addr) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
         Some(other) => anyhow::bail!("unknown argument {other:?}; see --help"),
         None => {}
     }
-    telemetry::init(settings.log_format);
+    telemetry::init(settings.log_format)?;
     Application::build(settings)
         .await?
         .run_until_stopped(shutdown_signal())

@@ -10,6 +10,9 @@
 //! - [`grpc`]: both sides of those credentials as tonic interceptors, and a
 //!   server with health, reflection and W3C trace ids.
 //! - [`client_ip`]: the client address behind `TRUSTED_PROXY_HOPS` proxies.
+//! - [`telemetry`]: `LOG_FORMAT`, the `RUST_LOG` filter (invalid = error),
+//!   the global subscriber.
+//! - [`process`]: the shutdown signal and the `healthcheck` probe.
 //! - [`metrics`]: the Prometheus exposition of a `prometheus-client`
 //!   registry and the latency buckets both services use.
 
@@ -18,3 +21,5 @@ pub mod bearer;
 pub mod client_ip;
 pub mod grpc;
 pub mod metrics;
+pub mod process;
+pub mod telemetry;

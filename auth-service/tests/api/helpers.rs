@@ -69,7 +69,7 @@ pub fn fresh_database() -> String {
 /// database behave as two replicas).
 pub async fn spawn_app_on(uri: &str, database: &str, overrides: &[(&str, &str)]) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        auth_service::telemetry::init(auth_service::config::LogFormat::Pretty);
+        let _ = service_kit::telemetry::init(auth_service::config::LogFormat::Pretty, &[]);
     }
     let database = database.to_owned();
     let mut secret = [0u8; 32];

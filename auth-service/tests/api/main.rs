@@ -4,6 +4,7 @@
 // Test helpers outside `#[test]` functions unwrap freely: a panic is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod grpc;
 mod grpc_trust;
 mod helpers;

@@ -46,6 +46,17 @@ fn a_bad_value_fails_start_naming_the_variable() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("AUTH_EXPIRING_LEAD"));
 }
 
+#[test]
+fn an_invalid_rust_log_stops_start_instead_of_being_ignored() {
+    let out = gateway().env("RUST_LOG", "info,[").output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("invalid RUST_LOG"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 // Multi-threaded: the child process blocks this thread while the gateway serves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthcheck_exits_zero_only_when_the_gateway_answers() {

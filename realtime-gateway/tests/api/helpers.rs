@@ -88,7 +88,7 @@ pub async fn spawn_app(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 /// Starts everything; `tweak` adjusts the settings.
 pub async fn spawn_app_unready(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        realtime_gateway::telemetry::init(realtime_gateway::config::LogFormat::Pretty);
+        let _ = realtime_gateway::telemetry::init(realtime_gateway::config::LogFormat::Pretty);
     }
     let key = SigningKey::from_bytes(&[7; 32]);
     let jwks = JwkSet {
