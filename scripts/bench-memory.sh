@@ -23,7 +23,7 @@ for concurrency in 1 2; do
     AUTH_HTTP_ADDR="127.0.0.1:$http_port" AUTH_GRPC_ADDR="127.0.0.1:$grpc_port" \
       MONGODB_DATABASE="mem_${concurrency}_${burst}_$$" HASH_CONCURRENCY="$concurrency" RUST_LOG=warn \
       RATE_LIMIT_LOGIN_PER_ADDRESS=1000000/1m RATE_LIMIT_LOGIN_FAILURES=1000000/1m \
-      RATE_LIMIT_REGISTER_PER_ADDRESS=1000000/1m \
+      RATE_LIMIT_REGISTER_PER_ADDRESS=1000000/1m RATE_LIMIT_REFRESH_PER_ADDRESS=1000000/1m \
       "$ROOT/target/release/auth-service" >"$RUN_DIR/bench-memory.log" 2>&1 &
     pid=$!
     wait_for_port 127.0.0.1 "$http_port" 30

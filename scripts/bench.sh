@@ -22,7 +22,7 @@ http_port=$(free_port); grpc_port=$(free_port)
 AUTH_HTTP_ADDR="127.0.0.1:$http_port" AUTH_GRPC_ADDR="127.0.0.1:$grpc_port" \
   MONGODB_DATABASE="bench_$(date +%s)" RUST_LOG=warn \
   RATE_LIMIT_LOGIN_PER_ADDRESS=1000000/1m RATE_LIMIT_LOGIN_FAILURES=1000000/1m \
-  RATE_LIMIT_REGISTER_PER_ADDRESS=1000000/1m \
+  RATE_LIMIT_REGISTER_PER_ADDRESS=1000000/1m RATE_LIMIT_REFRESH_PER_ADDRESS=1000000/1m \
   "$ROOT/target/release/auth-service" >"$RUN_DIR/bench-auth.log" 2>&1 &
 auth_pid=$!
 PIDS+=("$auth_pid")

@@ -38,6 +38,8 @@ pub struct Settings {
     pub login_failures: Policy,
     /// Registrations per client address (`RATE_LIMIT_REGISTER_PER_ADDRESS`).
     pub register_per_address: Policy,
+    /// Refreshes per client address (`RATE_LIMIT_REFRESH_PER_ADDRESS`).
+    pub refresh_per_address: Policy,
     /// Reverse proxies in front of the service (`TRUSTED_PROXY_HOPS`).
     pub trusted_proxy_hops: usize,
     /// Credentials gRPC callers must present (`AUTH_GRPC_TOKEN`); `None`
@@ -104,6 +106,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "RATE_LIMIT_REGISTER_PER_ADDRESS",
         "10/1h",
         "registrations per client address per window",
+    ),
+    (
+        "RATE_LIMIT_REFRESH_PER_ADDRESS",
+        "120/1m",
+        "token refreshes per client address per window",
     ),
     (
         "TRUSTED_PROXY_HOPS",
@@ -192,6 +199,7 @@ impl Settings {
             login_per_address: policy(get("RATE_LIMIT_LOGIN_PER_ADDRESS", "30/1m"))?,
             login_failures: policy(get("RATE_LIMIT_LOGIN_FAILURES", "5/15m"))?,
             register_per_address: policy(get("RATE_LIMIT_REGISTER_PER_ADDRESS", "10/1h"))?,
+            refresh_per_address: policy(get("RATE_LIMIT_REFRESH_PER_ADDRESS", "120/1m"))?,
             trusted_proxy_hops: hops(get("TRUSTED_PROXY_HOPS", "0"))?,
             grpc_token,
             max_revocation_streams: streams(get("MAX_REVOCATION_STREAMS", "1024"))?,

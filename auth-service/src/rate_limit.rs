@@ -60,6 +60,8 @@ pub enum Scope {
     LoginFailures,
     /// Registrations from one address.
     RegisterAddress,
+    /// Token refreshes from one address.
+    RefreshAddress,
 }
 
 /// The configured limits over the shared counters.
@@ -69,6 +71,7 @@ pub struct Limiter {
     login_per_address: Policy,
     login_failures: Policy,
     register_per_address: Policy,
+    refresh_per_address: Policy,
 }
 
 /// The counter id and the seconds left in its window, at `now_ms`.
@@ -96,12 +99,14 @@ impl Limiter {
         login_per_address: Policy,
         login_failures: Policy,
         register_per_address: Policy,
+        refresh_per_address: Policy,
     ) -> Self {
         Self {
             store,
             login_per_address,
             login_failures,
             register_per_address,
+            refresh_per_address,
         }
     }
 
@@ -110,6 +115,7 @@ impl Limiter {
             Scope::LoginAddress => self.login_per_address,
             Scope::LoginFailures => self.login_failures,
             Scope::RegisterAddress => self.register_per_address,
+            Scope::RefreshAddress => self.refresh_per_address,
         }
     }
 

@@ -77,6 +77,7 @@ impl Application {
                 settings.login_per_address,
                 settings.login_failures,
                 settings.register_per_address,
+                settings.refresh_per_address,
             ),
             trusted_proxy_hops: settings.trusted_proxy_hops,
         });

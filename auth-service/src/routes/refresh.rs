@@ -1,13 +1,15 @@
 //! `POST /auth/refresh`: spend a refresh token for a new token pair. A token
 //! presented a second time means it was copied: the whole session (token
-//! family) is revoked and every gateway hears of it.
+//! family) is revoked and every gateway hears of it. Refreshes are limited
+//! per client address (`RATE_LIMIT_REFRESH_PER_ADDRESS`).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use shared_types::RefreshRequest;
 
 use super::login::token_response;
 use crate::{
     error::ApiError,
+    rate_limit::Scope,
     startup::AppState,
     store::{RevocationReason, RotateOutcome},
     tokens::{RefreshToken, hash_refresh_token},
@@ -20,8 +22,14 @@ const MAX_REFRESH_TOKEN_LEN: usize = 128;
 #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
 pub async fn refresh_tokens(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let address = super::client_address(&req, state.trusted_proxy_hops);
+    state
+        .limiter
+        .consume(Scope::RefreshAddress, &address)
+        .await?;
     let presented = body.into_inner().refresh_token;
     if presented.is_empty() || presented.len() > MAX_REFRESH_TOKEN_LEN {
         return Err(ApiError::InvalidRefreshToken);

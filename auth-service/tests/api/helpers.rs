@@ -87,6 +87,7 @@ pub async fn spawn_app_on(uri: &str, database: &str, overrides: &[(&str, &str)])
         ("RATE_LIMIT_LOGIN_PER_ADDRESS", "100000/1m".into()),
         ("RATE_LIMIT_LOGIN_FAILURES", "100000/1m".into()),
         ("RATE_LIMIT_REGISTER_PER_ADDRESS", "100000/1m".into()),
+        ("RATE_LIMIT_REFRESH_PER_ADDRESS", "100000/1m".into()),
         ("AUTH_GRPC_TOKEN", GRPC_TOKEN.into()),
     ];
     for (k, v) in overrides {

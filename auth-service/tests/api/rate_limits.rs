@@ -239,3 +239,46 @@ async fn successful_logins_do_not_count_as_failures() {
         200
     );
 }
+
+#[tokio::test]
+async fn refreshes_per_address_are_limited_and_a_refused_one_spends_nothing() {
+    let limits = [
+        ("RATE_LIMIT_REFRESH_PER_ADDRESS", "2/1h"),
+        ("TRUSTED_PROXY_HOPS", "1"),
+    ];
+    let app = spawn_app_on(&mongodb_uri(), &fresh_database(), &limits).await;
+    let user = new_user();
+    assert_eq!(app.post_json("/auth/register", &user).await.status(), 201);
+    let login: serde_json::Value = app
+        .post_json(
+            "/auth/login",
+            &serde_json::json!({"username": user["username"], "password": user["password"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refresh_from = |address: &'static str, token: String| {
+        let request = app
+            .client
+            .post(format!("{}/auth/refresh", app.address))
+            .header("X-Forwarded-For", address)
+            .json(&serde_json::json!({ "refresh_token": token }));
+        async move { request.send().await.unwrap() }
+    };
+    let mut token = login["refresh_token"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let resp = refresh_from("203.0.113.20", token.clone()).await;
+        assert_eq!(resp.status(), 200);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        token = body["refresh_token"].as_str().unwrap().to_owned();
+    }
+    assert_error(
+        refresh_from("203.0.113.20", token.clone()).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    // The refused call spent nothing: the same token still works elsewhere.
+    assert_eq!(refresh_from("203.0.113.21", token).await.status(), 200);
+}

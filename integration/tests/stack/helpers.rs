@@ -46,6 +46,7 @@ async fn start_auth(key_path: &str, database: &str, http: u16, grpc: u16) -> (u1
         ("JWT_SIGNING_KEYS", key_path.to_owned()),
         ("RATE_LIMIT_LOGIN_PER_ADDRESS", "100000/1m".into()),
         ("RATE_LIMIT_REGISTER_PER_ADDRESS", "100000/1m".into()),
+        ("RATE_LIMIT_REFRESH_PER_ADDRESS", "100000/1m".into()),
         ("AUTH_GRPC_TOKEN", GRPC_TOKEN.into()),
     ];
     let settings = auth_service::config::Settings::from_lookup(|name| {
