@@ -65,4 +65,25 @@ mod tests {
         assert_eq!(client_ip(PEER, ["not-an-ip"], 1), PEER);
         assert_eq!(client_ip(PEER, [], 1), PEER);
     }
+
+    proptest::proptest! {
+        /// Whatever the header holds, the answer is the peer or an address
+        /// that appears in the header — never text the client made up.
+        #[test]
+        fn the_answer_is_the_peer_or_a_listed_address(
+            headers in proptest::collection::vec("\\PC{0,60}|([0-9]{1,3}\\.){3}[0-9]{1,3}(, ?([0-9]{1,3}\\.){3}[0-9]{1,3}){0,3}", 0..3),
+            hops in 0usize..4,
+        ) {
+            let ip = client_ip(PEER, headers.iter().map(String::as_str), hops);
+            if hops == 0 {
+                proptest::prop_assert_eq!(ip, PEER);
+            }
+            let listed = headers
+                .iter()
+                .flat_map(|h| h.split(','))
+                .filter_map(|v| v.trim().parse::<IpAddr>().ok())
+                .any(|v| v == ip);
+            proptest::prop_assert!(ip == PEER || listed);
+        }
+    }
 }

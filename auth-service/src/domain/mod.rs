@@ -5,6 +5,9 @@ mod email;
 mod password;
 mod username;
 
+#[cfg(test)]
+mod properties;
+
 pub use email::Email;
 pub use password::Password;
 pub use username::Username;

@@ -171,4 +171,33 @@ mod tests {
         assert_eq!(may_leave("public:lobby", "u1"), Ok(()));
         assert_eq!(may_leave("team:42", "u1"), Ok(()));
     }
+
+    proptest::proptest! {
+        /// Any room name: a user's own room only for that user, session
+        /// rooms never, open rooms only under their prefixes, the hook only
+        /// for well-formed names; and leaving never opens what joining
+        /// forbids.
+        #[test]
+        fn the_policy_is_total_and_never_lets_a_malformed_name_through(
+            room in "\\PC{0,140}|(public:|presence:|user:|session:)?[A-Za-z0-9_.:\\-]{0,70}",
+        ) {
+            let verdict = policy(&room, "u1");
+            match verdict {
+                Ok(Policy::Own) => proptest::prop_assert_eq!(room.as_str(), "user:u1"),
+                Ok(Policy::Open { presence }) => {
+                    let prefix = if presence { "presence:" } else { "public:" };
+                    proptest::prop_assert!(room.starts_with(prefix));
+                    proptest::prop_assert!(is_name(&room, MAX_ROOM));
+                }
+                Ok(Policy::Hook) => {
+                    proptest::prop_assert!(is_name(&room, MAX_ROOM));
+                    proptest::prop_assert!(!room.starts_with("user:") && !room.starts_with("session:"));
+                }
+                Err(code) => proptest::prop_assert_eq!(code, EventErrorCode::Forbidden),
+            }
+            if verdict.is_err() {
+                proptest::prop_assert!(may_leave(&room, "u1").is_err());
+            }
+        }
+    }
 }
