@@ -20,6 +20,10 @@ ensure_venv() {
     log "installing SecantusDB (MongoDB wire-protocol server) from PyPI"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check SecantusDB
   fi
+  if [ ! -x "$VENV/bin/st" ]; then
+    log "installing schemathesis (schema fuzzing) from PyPI"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+  fi
 }
 
 # redis-server from Debian, when missing.

@@ -2,7 +2,8 @@
 # Runs every Gatehouse test: Rust unit and integration tests against a real
 # MongoDB wire-protocol server, the end-to-end suite with the official
 # socket.io JavaScript client, the client SDK and the browser demo in
-# headless Chromium, and the offline deployment validation.
+# headless Chromium, schema fuzzing of both OpenAPI documents
+# (schemathesis), and the offline deployment validation.
 # Installs what it needs (SecantusDB from PyPI, redis-server and chromium from
 # Debian, npm packages) into ignored local folders on first use.
 set -euo pipefail
@@ -28,6 +29,9 @@ if [ -f "$ROOT/e2e/package.json" ]; then
   log "end-to-end tests (socket.io-client, the client SDK, the browser demo)"
   (cd "$ROOT/e2e" && node --test --test-concurrency=1 tests/)
 fi
+
+log "schema fuzzing (schemathesis) of both OpenAPI documents"
+"$ROOT/scripts/schema-fuzz.sh"
 
 log "deployment validation"
 "$ROOT/scripts/validate-deploy.sh"

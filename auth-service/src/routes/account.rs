@@ -13,11 +13,11 @@ use crate::{domain::Password, error::ApiError, startup::AppState, store::Revocat
 pub async fn delete_account(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<DeleteAccountRequest>,
+    body: super::JsonBody<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let claims = authenticate(&state, &req).await?;
     tracing::Span::current().record("user_id", claims.sub.as_str());
-    let password = Password::parse_candidate(&body.into_inner().password)?;
+    let password = Password::parse_candidate(&body.0.password)?;
     let user = state
         .store
         .find_user_by_id(&claims.sub)

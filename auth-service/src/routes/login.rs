@@ -22,11 +22,11 @@ const MAX_LOGIN_CHARS: usize = 254;
 pub async fn log_in(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: super::JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let address = super::client_address(&req, state.trusted_proxy_hops);
     state.limiter.consume(Scope::LoginAddress, &address).await?;
-    let body = body.into_inner();
+    let body = body.0;
     let password = Password::parse_candidate(&body.password)?;
     let user = if body.username.is_empty() || body.username.chars().count() > MAX_LOGIN_CHARS {
         None

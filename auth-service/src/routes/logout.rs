@@ -16,9 +16,9 @@ use crate::{
 pub async fn log_out(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LogoutRequest>,
+    body: super::JsonBody<LogoutRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let (user_id, session_id, reason) = match (body.refresh_token, body.all) {
         (Some(_), Some(true)) => {
             return Err(ApiError::Malformed(

@@ -12,7 +12,11 @@ mod openapi;
 mod refresh;
 mod register;
 
-use actix_web::{HttpRequest, HttpResponse, error::JsonPayloadError, web};
+use actix_web::dev::Payload;
+use actix_web::http::header::{ALLOW, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, error::JsonPayloadError, web};
+use futures::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
@@ -24,29 +28,25 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Mounts every route and the JSON rules on an actix `App`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
-        .service(resource("/auth/register").route(web::post().to(register::register_user)))
-        .service(resource("/auth/login").route(web::post().to(login::log_in)))
-        .service(resource("/auth/refresh").route(web::post().to(refresh::refresh_tokens)))
-        .service(resource("/auth/logout").route(web::post().to(logout::log_out)))
+        .service(resource("/auth/register", "POST").route(web::post().to(register::register_user)))
+        .service(resource("/auth/login", "POST").route(web::post().to(login::log_in)))
+        .service(resource("/auth/refresh", "POST").route(web::post().to(refresh::refresh_tokens)))
+        .service(resource("/auth/logout", "POST").route(web::post().to(logout::log_out)))
         .service(
-            resource("/auth/me")
+            resource("/auth/me", "GET, DELETE")
                 .route(web::get().to(me::get_me))
                 .route(web::delete().to(account::delete_account)),
         )
-        .service(resource("/.well-known/jwks.json").route(web::get().to(jwks::get_jwks)))
-        .service(resource("/healthz").route(web::get().to(health::healthz)))
-        .service(resource("/readyz").route(web::get().to(health::readyz)))
-        .service(resource("/openapi.json").route(web::get().to(openapi::get_openapi)))
-        .service(resource("/metrics").route(web::get().to(health::metrics)));
+        .service(resource("/.well-known/jwks.json", "GET").route(web::get().to(jwks::get_jwks)))
+        .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
+        .service(resource("/readyz", "GET").route(web::get().to(health::readyz)))
+        .service(resource("/openapi.json", "GET").route(web::get().to(openapi::get_openapi)))
+        .service(resource("/metrics", "GET").route(web::get().to(health::metrics)));
 }
 
 /// Answer for unknown paths.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
-}
-
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
 }
 
 /// The client's address: the TCP peer, or with `hops` trusted reverse
@@ -88,8 +88,38 @@ pub(crate) async fn verify_password(
     }
 }
 
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A resource whose other methods get 405 `method_not_allowed` with the
+/// `Allow` header RFC 9110 requires.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        let mut response = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(allow));
+        response
+    }))
+}
+
+/// A JSON **object** body. `web::Json<T>` alone also takes a JSON array for
+/// a struct (serde maps positions onto fields, so `[null, null]` was a valid
+/// logout); every body of this API is documented as an object, so the body
+/// is read as one first (size, content type and errors as `json_config`).
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let object =
+            web::Json::<serde_json::Map<String, serde_json::Value>>::from_request(req, payload);
+        Box::pin(async move {
+            let web::Json(object) = object.await?;
+            T::deserialize(serde_json::Value::Object(object))
+                .map(JsonBody)
+                .map_err(|e| ApiError::Malformed(describe_json_error(&e)).into())
+        })
+    }
 }
 
 fn json_config() -> web::JsonConfig {

@@ -23,14 +23,14 @@ const MAX_REFRESH_TOKEN_LEN: usize = 128;
 pub async fn refresh_tokens(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RefreshRequest>,
+    body: super::JsonBody<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let address = super::client_address(&req, state.trusted_proxy_hops);
     state
         .limiter
         .consume(Scope::RefreshAddress, &address)
         .await?;
-    let presented = body.into_inner().refresh_token;
+    let presented = body.0.refresh_token;
     if presented.is_empty() || presented.len() > MAX_REFRESH_TOKEN_LEN {
         return Err(ApiError::InvalidRefreshToken);
     }

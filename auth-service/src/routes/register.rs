@@ -17,14 +17,14 @@ use crate::{
 pub async fn register_user(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: super::JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let address = super::client_address(&req, state.trusted_proxy_hops);
     state
         .limiter
         .consume(Scope::RegisterAddress, &address)
         .await?;
-    let body = body.into_inner();
+    let body = body.0;
     let username = Username::parse(&body.username)?;
     let email = Email::parse(&body.email)?;
     let password = Password::parse_new(&body.password, &username, &email)?;

@@ -270,6 +270,22 @@ async fn session_endpoints_refuse_hostile_bodies_without_changing_anything() {
     let anonymous_logout = app.logout(None, &json!({})).await;
     assert_eq!(anonymous_logout.status(), 401);
     let token = login["token"].as_str().unwrap();
+    // A JSON array is not an object, even though serde would map its
+    // positions onto the fields (found by schema fuzzing: `[null, null]`
+    // logged the bearer's session out).
+    for body in [
+        json!([null, null]),
+        json!([]),
+        json!([login["refresh_token"], true]),
+    ] {
+        let response = app.logout(Some(token), &body).await;
+        assert_eq!(response.status(), 400, "{body}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["code"],
+            "malformed_request"
+        );
+        expect_json_refusal(&app, "/auth/refresh", &body, 400, "malformed_request").await;
+    }
     for body in [
         json!({"password": {"$ne": ""}}),
         json!({}),

@@ -200,6 +200,14 @@ async fn documented_operations_answer_and_undocumented_methods_are_refused() {
             let status = response.status().as_u16();
             let Some(operation) = item.get(method.to_lowercase()) else {
                 assert_eq!(status, 405, "{method} {path} is routed but undocumented");
+                // RFC 9110: a 405 lists the methods the resource does take.
+                let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+                let mut allowed: Vec<&str> = allow.split(", ").collect();
+                allowed.sort_unstable();
+                let mut documented: Vec<String> =
+                    keys(item).iter().map(|m| m.to_uppercase()).collect();
+                documented.sort_unstable();
+                assert_eq!(allowed, documented, "Allow of {path}");
                 continue;
             };
             assert!(

@@ -21,6 +21,8 @@ pub enum ApiCode {
     PayloadTooLarge,
     /// No such operation (404).
     NotFound,
+    /// The path exists but not for this HTTP method (405, with `Allow`).
+    MethodNotAllowed,
     /// A dependency (Redis, the adapter) failed; retry later (503).
     Unavailable,
 }
@@ -39,6 +41,7 @@ impl ApiCode {
             }
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

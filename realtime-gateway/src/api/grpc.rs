@@ -31,6 +31,7 @@ fn status(e: &ApiError) -> Status {
         }
         ApiCode::PayloadTooLarge => Code::ResourceExhausted,
         ApiCode::NotFound => Code::NotFound,
+        ApiCode::MethodNotAllowed => Code::Unimplemented,
         ApiCode::Unavailable => Code::Unavailable,
     };
     Status::new(code, format!("{}: {}", e.code.as_str(), e.message))

@@ -40,7 +40,10 @@ pub fn router(ctx: Arc<ApiContext>) -> Router {
         .route("/api/v1/batch", post(batch))
         .fallback(|| async { ApiError::new(ApiCode::NotFound, "no such operation") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(ApiCode::NotFound, "no such operation for this method")
+            ApiError::new(
+                ApiCode::MethodNotAllowed,
+                "this operation takes another method",
+            )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(ctx.clone(), authorize))

@@ -60,7 +60,8 @@ pub struct InfoReply {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorReply {
     /// Stable code: `invalid_api_key`, `malformed_request`, `invalid_event`,
-    /// `invalid_room`, `payload_too_large`, `not_found`, `unavailable`.
+    /// `invalid_room`, `payload_too_large`, `not_found`, `method_not_allowed`,
+    /// `unavailable`.
     pub code: String,
     /// Human-readable explanation.
     pub message: String,

@@ -39,9 +39,14 @@ pub enum Method {
     Info,
 }
 
+/// Reads an operation's body, which must be a JSON object: serde would also
+/// map a JSON array's positions onto the fields.
 fn parse<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
-    serde_json::from_value(body)
-        .map_err(|_| ApiError::malformed("the body does not match the operation's fields"))
+    let mismatch = || ApiError::malformed("the body does not match the operation's fields");
+    if !body.is_object() {
+        return Err(mismatch());
+    }
+    serde_json::from_value(body).map_err(|_| mismatch())
 }
 
 /// Runs `method` with its JSON `body` (or the error reading it) and counts
@@ -96,14 +101,17 @@ async fn info(ctx: &ApiContext) -> Result<Value, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct Publish {
     /// The room (`^[A-Za-z0-9_.:-]{1,128}$`).
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,128}$")]
     pub room: Option<String>,
     /// The user whose sockets receive it.
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,123}$")]
     pub user_id: Option<String>,
     /// Event name (`^[A-Za-z0-9_.:-]{1,64}$`, not reserved).
     pub event: String,
     /// Any JSON, at most `MAX_EVENT_BYTES` serialized.
     pub data: Value,
     /// 1-64 characters; a repeat within 5 minutes is not delivered again.
+    #[schema(min_length = 1, max_length = 64)]
     pub idempotency_key: Option<String>,
 }
 
@@ -133,6 +141,7 @@ async fn publish(ctx: &ApiContext, req: Publish) -> Result<Value, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct Broadcast {
     /// 1 to 100 rooms.
+    #[schema(min_items = 1, max_items = 100)]
     pub rooms: Vec<String>,
     /// Event name.
     pub event: String,
@@ -232,6 +241,7 @@ async fn presence(ctx: &ApiContext, req: Presence) -> Result<Value, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct Batch {
     /// 1 to 100 commands.
+    #[schema(min_items = 1, max_items = 100)]
     pub commands: Vec<Command>,
 }
 

@@ -230,6 +230,19 @@ async fn invalid_requests_get_their_code_and_deliver_nothing() {
             "malformed_request",
         ),
         ("publish", json!([1, 2]), 400, "malformed_request"),
+        // Positions that serde would map onto the fields: still not an object.
+        (
+            "publish",
+            json!(["public:a", null, "e", 1, null]),
+            400,
+            "malformed_request",
+        ),
+        (
+            "subscribe",
+            json!(["u1", "public:b"]),
+            400,
+            "malformed_request",
+        ),
         (
             "publish",
             ok_event(json!({"event":"message"})),
@@ -698,15 +711,15 @@ async fn the_openapi_document_describes_every_operation() {
         doc["components"]["securitySchemes"]["api_key"]["scheme"],
         json!("bearer")
     );
-    // A GET on an operation is a JSON 404, like an unknown operation.
-    let (status, reply) = {
-        let r = reqwest::Client::new()
-            .get(format!("http://{}/api/v1/publish", app.api_addr.unwrap()))
-            .bearer_auth(KEY)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json::<Value>().await.unwrap())
-    };
-    assert_eq!((status, reply["code"].as_str()), (404, Some("not_found")));
+    // A GET on an operation is a JSON 405 naming the allowed method.
+    let r = reqwest::Client::new()
+        .get(format!("http://{}/api/v1/publish", app.api_addr.unwrap()))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    let reply: Value = r.json().await.unwrap();
+    assert_eq!(reply["code"], json!("method_not_allowed"));
 }
