@@ -82,17 +82,30 @@ async fn reusing_a_spent_refresh_token_revokes_the_whole_family() {
 }
 
 #[tokio::test]
-async fn of_two_concurrent_refreshes_with_one_token_at_most_one_succeeds() {
+async fn of_two_concurrent_refreshes_with_one_token_one_wins_and_the_loser_ends_the_session() {
     let app = spawn_app().await;
     for _ in 0..5 {
         let login = app.register_and_login(&new_user()).await;
         let token = login["refresh_token"].as_str().unwrap();
         let (a, b) = tokio::join!(app.refresh(token), app.refresh(token));
-        let ok = [a.status(), b.status()]
-            .iter()
-            .filter(|s| s.as_u16() == 200)
-            .count();
-        assert!(ok <= 1, "both concurrent refreshes succeeded");
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 401], "exactly one winner");
+        let winner = if a.status().as_u16() == 200 { a } else { b };
+        let won: Value = winner.json().await.unwrap();
+        // The loser presented a token that was spent by then: the session is
+        // revoked, so even the winner's fresh tokens are dead.
+        let (user_id, session_id) = token_ids(&won);
+        assert_eq!(
+            app.check_session(&user_id, &session_id).await.0,
+            SessionStatus::SessionRevoked
+        );
+        assert_error(
+            app.refresh(won["refresh_token"].as_str().unwrap()).await,
+            401,
+            "invalid_refresh_token",
+        )
+        .await;
     }
 }
 
