@@ -18,6 +18,12 @@ async fn a_valid_token_connects_and_whoami_answers_from_the_token() {
         c.call("whoami", Value::Null).await,
         json!({"id":"u1","username":"alice"})
     );
+    // The fake auth-service answers whatever it is asked: prove the gateway
+    // asked about this token's user and session.
+    assert_eq!(
+        *app.auth.asked.lock().unwrap(),
+        vec![("u1".to_owned(), "s1".to_owned())]
+    );
 }
 
 #[tokio::test]

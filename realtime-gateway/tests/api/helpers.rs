@@ -29,6 +29,8 @@ use tonic::{Request, Response, Status};
 pub struct AuthState {
     pub status: Mutex<Option<SessionStatus>>,
     pub checks: AtomicUsize,
+    /// Every `CheckSession` request, as (user_id, session_id).
+    pub asked: Mutex<Vec<(String, String)>>,
     pub revocations: Mutex<Option<mpsc::Sender<Result<Revocation, Status>>>>,
 }
 
@@ -38,9 +40,15 @@ struct Directory(Arc<AuthState>);
 impl UserDirectory for Directory {
     async fn check_session(
         &self,
-        _req: Request<CheckSessionRequest>,
+        req: Request<CheckSessionRequest>,
     ) -> Result<Response<CheckSessionResponse>, Status> {
         self.0.checks.fetch_add(1, Ordering::SeqCst);
+        let req = req.into_inner();
+        self.0
+            .asked
+            .lock()
+            .unwrap()
+            .push((req.user_id, req.session_id));
         let status = self
             .0
             .status
