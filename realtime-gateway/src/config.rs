@@ -628,4 +628,19 @@ mod tests {
             (Duration::from_secs(2), 8, None)
         );
     }
+
+    #[test]
+    fn help_lists_every_variable_the_parser_reads() {
+        let read = std::cell::RefCell::new(Vec::<String>::new());
+        Settings::from_lookup(|name| {
+            read.borrow_mut().push(name.to_owned());
+            None
+        })
+        .unwrap();
+        let read = read.into_inner();
+        assert!(read.len() >= 30, "{read:?}");
+        for name in &read {
+            assert!(HELP.contains(name.as_str()), "--help does not list {name}");
+        }
+    }
 }
