@@ -270,9 +270,9 @@ export class Gateway {
 
 // ---------------------------------------------------------------- redis
 
-/** Starts a throwaway redis-server on a free loopback port; returns its URL. */
-export async function startRedis() {
-  const port = await freePort();
+/** Starts a throwaway redis-server on `port` (default: a free loopback port); returns its URL. */
+export async function startRedis(port) {
+  port ??= await freePort();
   const child = spawnChild('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], process.env);
   await child.waitForLog((_, line) => /Ready to accept connections/.test(line), 15000, 'redis ready');
   return { url: `redis://127.0.0.1:${port}/?protocol=resp3`, child };

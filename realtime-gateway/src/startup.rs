@@ -34,6 +34,7 @@ use crate::grpc::{AuthLink, RevocationWatcher, SessionChecker, lazy_channel};
 use crate::hooks::Hooks;
 use crate::metrics::GatewayMetrics;
 use crate::presence::store::Store;
+use crate::redis_conn::RedisWatch;
 use crate::socket::control::{LocalSockets, drain};
 use crate::socket::limits::ConnectionLimiter;
 use crate::socket::{authenticate, on_connect};
@@ -83,6 +84,14 @@ impl Application {
             jwks::http_source(settings.auth_jwks_url.clone())?,
         ));
         let metrics = Arc::new(GatewayMetrics::new());
+        let listener = match &settings.redis_url {
+            Some(url) => crate::redis_conn::until_redis_answers(listener, url).await?,
+            None => listener,
+        };
+        let redis_watch = match &settings.redis_url {
+            Some(url) => Some(RedisWatch::new(url).context("REDIS_URL")?),
+            None => None,
+        };
         let door = Door::new(door_limits(&settings), metrics.clone());
         let fanout = Arc::new(match &settings.redis_url {
             Some(url) => Fanout::redis(url).context("REDIS_URL")?,
@@ -117,6 +126,7 @@ impl Application {
             hooks: Hooks::new(settings.hooks.clone(), metrics.clone())
                 .context("building the hook client")?,
             rpc_max_inflight: settings.rpc_max_inflight,
+            redis: redis_watch.clone(),
         });
 
         let routes = {
@@ -195,6 +205,7 @@ impl Application {
             tokio::spawn(fanout.follow(sockets.clone())),
         ];
         tasks.extend(api_tasks);
+        tasks.extend(redis_watch.map(|w| tokio::spawn(w.run())));
 
         tracing::info!(addr = %addr, "realtime-gateway listening");
         Ok(Self {

@@ -11,6 +11,7 @@ use crate::grpc::{LinkState, LinkStatus, SessionChecker};
 use crate::hooks::Hooks;
 use crate::metrics::Metrics;
 use crate::presence::store::Store;
+use crate::redis_conn::RedisWatch;
 use crate::socket::limits::ConnectionLimiter;
 use crate::token::TokenVerifier;
 
@@ -52,6 +53,8 @@ pub struct GatewayState {
     pub hooks: Hooks,
     /// `RPC_MAX_INFLIGHT`.
     pub rpc_max_inflight: usize,
+    /// Whether Redis answers (`None` on a single node).
+    pub redis: Option<Arc<RedisWatch>>,
 }
 
 /// Why the gateway is not ready; the text `/readyz` answers with.
@@ -63,6 +66,8 @@ pub enum NotReady {
     AuthUnreachable,
     /// The auth-service refused the gateway's `AUTH_GRPC_TOKEN`.
     AuthRefusedCredentials,
+    /// `REDIS_URL` is set and Redis does not answer.
+    RedisUnreachable,
     /// Shutting down.
     Draining,
 }
@@ -74,17 +79,22 @@ impl NotReady {
             Self::KeysNotLoaded => "jwks_not_loaded",
             Self::AuthUnreachable => "auth_grpc_unreachable",
             Self::AuthRefusedCredentials => "auth_grpc_credentials_refused",
+            Self::RedisUnreachable => "redis_unreachable",
             Self::Draining => "draining",
         }
     }
 }
 
 impl GatewayState {
-    /// Ready = keys loaded, gRPC stream up, not draining; else the first
+    /// Ready = keys loaded, gRPC stream up, Redis answering (when used),
+    /// not draining; else the first
     /// reason it is not.
     pub fn readiness(&self) -> Result<(), NotReady> {
         if self.is_draining() {
             return Err(NotReady::Draining);
+        }
+        if self.redis.as_ref().is_some_and(|r| !r.is_up()) {
+            return Err(NotReady::RedisUnreachable);
         }
         match self.auth_link.get() {
             LinkState::Refused => return Err(NotReady::AuthRefusedCredentials),
