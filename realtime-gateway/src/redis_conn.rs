@@ -62,11 +62,8 @@ impl RedisConn {
 
     /// Whether Redis answers a PING within [`PING_TIMEOUT`].
     pub async fn ping(&self) -> bool {
-        let answered = tokio::time::timeout(
-            PING_TIMEOUT,
-            self.query::<String>(&redis::cmd("PING")),
-        )
-        .await;
+        let answered =
+            tokio::time::timeout(PING_TIMEOUT, self.query::<String>(&redis::cmd("PING"))).await;
         match answered {
             Ok(Ok(_)) => true,
             Ok(Err(_)) => false,

@@ -99,7 +99,11 @@ impl RevocationWatcher {
             position = rev.position,
             "revocation"
         );
-        self.sessions.revoke(&rev.user_id, &rev.session_id).await;
+        let age_ms = crate::socket::lifetime::now_unix_ms().saturating_sub(rev.at);
+        let age = Duration::from_millis(u64::try_from(age_ms).unwrap_or(0));
+        self.sessions
+            .revoke(&rev.user_id, &rev.session_id, age)
+            .await;
         (self.on_revoke)(rev);
     }
 }
@@ -138,6 +142,7 @@ mod tests {
             user_id: "u1".into(),
             session_id: "s1".into(),
             position: 7,
+            at: crate::socket::lifetime::now_unix_ms(),
             ..Default::default()
         };
         tx.send(Ok(rev)).await.unwrap();

@@ -28,8 +28,12 @@ use super::link::{AuthLink, DirectoryClient, LinkStatus};
 
 use crate::error::AuthError;
 
-/// How long a revoked session id is remembered locally.
+/// How long a revoked session id is remembered locally, from the time of
+/// the revocation.
 pub const REVOKED_MEMORY: Duration = Duration::from_secs(2 * 60 * 60);
+/// Clock difference tolerated between the auth-service (which dates a
+/// revocation) and this gateway.
+const CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// Deadline of one `CheckSession` call.
 pub const CHECK_DEADLINE: Duration = Duration::from_secs(1);
 /// Entries kept per cache (memory bound whatever the traffic).
@@ -46,6 +50,8 @@ pub struct SessionChecker {
     deadline: Duration,
     /// ACTIVE answers: username by (user, session).
     active: Cache<Key, String>,
+    /// How long an ACTIVE answer is reused.
+    active_ttl: Duration,
     /// Sessions revoked one by one.
     revoked: Cache<Key, ()>,
     /// When each user's sessions were last all revoked.
@@ -61,6 +67,7 @@ impl SessionChecker {
             link: link.status().clone(),
             latency,
             deadline: CHECK_DEADLINE,
+            active_ttl: ttl,
             active: Cache::builder()
                 .max_capacity(CAPACITY)
                 .time_to_live(ttl)
@@ -118,9 +125,18 @@ impl SessionChecker {
                 .is_some_and(|at| at >= since)
     }
 
-    /// Applies a revocation: `session_id` empty means every session of the user.
-    pub async fn revoke(&self, user_id: &str, session_id: &str) {
+    /// Applies a revocation made `age` ago: `session_id` empty means every
+    /// session of the user. Work is bounded by what a revocation of that age
+    /// can still change, so replaying a long log at start costs little: an
+    /// answer cached before it has expired once `age` exceeds the ACTIVE
+    /// lifetime, and a session is remembered as revoked only until
+    /// [`REVOKED_MEMORY`] after its revocation (both with [`CLOCK_SKEW`]).
+    pub async fn revoke(&self, user_id: &str, session_id: &str, age: Duration) {
+        let can_touch_cache = age <= self.active_ttl + CHECK_DEADLINE * 2 + CLOCK_SKEW;
         if session_id.is_empty() {
+            if !can_touch_cache {
+                return;
+            }
             self.revoked_users
                 .insert(user_id.to_owned(), Instant::now())
                 .await;
@@ -131,8 +147,12 @@ impl SessionChecker {
                 .invalidate_entries_if(move |(u, _), _| *u == user);
         } else {
             let key = (user_id.to_owned(), session_id.to_owned());
-            self.revoked.insert(key.clone(), ()).await;
-            self.active.invalidate(&key).await;
+            if age <= REVOKED_MEMORY + CLOCK_SKEW {
+                self.revoked.insert(key.clone(), ()).await;
+            }
+            if can_touch_cache {
+                self.active.invalidate(&key).await;
+            }
         }
     }
 }

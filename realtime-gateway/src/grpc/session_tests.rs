@@ -98,7 +98,7 @@ async fn a_revoked_session_is_refused_even_while_cached_active() {
     let (fake, channel) = spawn_fake().await;
     let checker = checker(channel, Duration::from_secs(60));
     checker.check("u1", "s1").await.unwrap();
-    checker.revoke("u1", "s1").await;
+    checker.revoke("u1", "s1", Duration::ZERO).await;
     assert_eq!(
         checker.check("u1", "s1").await,
         Err(AuthError::SessionRevoked)
@@ -110,7 +110,7 @@ async fn a_revoked_session_is_refused_even_while_cached_active() {
     );
 
     checker.check("u1", "s2").await.unwrap();
-    checker.revoke("u1", "").await;
+    checker.revoke("u1", "", Duration::ZERO).await;
     checker.check("u1", "s2").await.unwrap();
     assert_eq!(
         fake.calls(),
@@ -129,7 +129,7 @@ async fn an_answer_in_flight_when_its_session_is_revoked_is_refused_and_not_cach
         async move { c.check("u1", "s1").await }
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    checker.revoke("u1", "").await;
+    checker.revoke("u1", "", Duration::ZERO).await;
     assert_eq!(in_flight.await.unwrap(), Err(AuthError::SessionRevoked));
     *fake.delay.lock().unwrap() = Duration::ZERO;
     // Not cached: the next check asks again (and the user may log in again).
@@ -148,7 +148,32 @@ async fn revoking_other_users_does_not_refuse_an_answer_in_flight() {
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
     for i in 0..1000 {
-        checker.revoke(&format!("other{i}"), "s").await;
+        checker
+            .revoke(&format!("other{i}"), "s", Duration::ZERO)
+            .await;
     }
     assert_eq!(in_flight.await.unwrap().as_deref(), Ok("alice"));
+}
+
+#[tokio::test]
+async fn replayed_old_revocations_change_only_what_they_still_can() {
+    let (fake, channel) = spawn_fake().await;
+    let checker = checker(channel, Duration::from_secs(60));
+    checker.check("u1", "s2").await.unwrap();
+    // A user-wide revocation from an hour ago predates every cached answer
+    // (they live 60 s): the answer cached now stays.
+    checker.revoke("u1", "", Duration::from_secs(3600)).await;
+    checker.check("u1", "s2").await.unwrap();
+    assert_eq!(fake.calls(), 1, "the fresh answer stayed cached");
+    // A session revoked longer ago than the memory is not remembered (the
+    // auth-service answers for it); a recent one is.
+    checker.revoke("u1", "s8", REVOKED_MEMORY * 2).await;
+    checker.check("u1", "s8").await.unwrap();
+    assert_eq!(fake.calls(), 2, "asked the auth-service");
+    checker.revoke("u1", "s9", Duration::from_secs(3600)).await;
+    assert_eq!(
+        checker.check("u1", "s9").await,
+        Err(AuthError::SessionRevoked)
+    );
+    assert_eq!(fake.calls(), 2, "answered from memory");
 }

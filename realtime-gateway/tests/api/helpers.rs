@@ -208,6 +208,7 @@ impl TestApp {
             user_id: user_id.into(),
             session_id: session_id.into(),
             position,
+            at: realtime_gateway::socket::lifetime::now_unix_ms(),
             ..Default::default()
         };
         tx.send(Ok(rev)).await.unwrap();
