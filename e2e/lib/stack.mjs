@@ -128,6 +128,23 @@ export class Stack {
     return gw;
   }
 
+  /**
+   * An auth-service and two gateway replicas sharing a fresh redis-server
+   * (a missing redis-server is an error: scripts/test.sh installs it).
+   * Returns {auth, g1, g2, redis}.
+   */
+  async startCluster(env = {}) {
+    if (!(await haveRedis())) throw new Error('redis-server is not installed (scripts/test.sh installs it)');
+    const redis = await startRedis();
+    const auth = this.auths[0] ?? (await this.startAuth());
+    const shared = { REDIS_URL: redis.url, ...env };
+    const [g1, g2] = await Promise.all([
+      this.startGateway({ auth, env: shared, name: `gateway-${this.name}-1` }),
+      this.startGateway({ auth, env: shared, name: `gateway-${this.name}-2` }),
+    ]);
+    return { auth, g1, g2, redis };
+  }
+
   /** A unique username. */
   uniqueName(prefix = 'u') {
     this.counter += 1;

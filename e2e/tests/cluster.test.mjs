@@ -4,23 +4,14 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stack, newUser, connect, refusal, ask, next, sleep, startRedis, haveRedis, watchDisconnect } from '../lib/stack.mjs';
+import { Stack, newUser, connect, refusal, ask, next, sleep, watchDisconnect } from '../lib/stack.mjs';
 
 const ws = { transports: ['websocket'] };
-// A missing redis-server fails these tests: scripts/test.sh installs it first.
-if (!(await haveRedis())) throw new Error('redis-server is not installed (scripts/test.sh installs it)');
-
 let stack, auth, g1, g2;
 
 before(async () => {
   stack = new Stack({ name: 'cluster' });
-  const redis = await startRedis();
-  auth = await stack.startAuth();
-  const env = { REDIS_URL: redis.url, MAX_CONNECTIONS_PER_USER: '2' };
-  [g1, g2] = await Promise.all([
-    stack.startGateway({ auth, env, name: 'gateway-1' }),
-    stack.startGateway({ auth, env, name: 'gateway-2' }),
-  ]);
+  ({ auth, g1, g2 } = await stack.startCluster({ MAX_CONNECTIONS_PER_USER: '2' }));
 });
 
 test('messages in a public room cross replicas, in both directions', async () => {

@@ -8,22 +8,14 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Stack, newUser, connect, ask, next, sleep, startRedis, haveRedis, disconnected } from '../lib/stack.mjs';
-
-if (!(await haveRedis())) throw new Error('redis-server is not installed (scripts/test.sh installs it)');
+import { Stack, newUser, connect, ask, next, sleep, disconnected } from '../lib/stack.mjs';
 
 const KEY = randomBytes(24).toString('hex');
 let auth, g1, g2;
 
 before(async () => {
   const stack = new Stack({ name: 'server_api' });
-  const redis = await startRedis();
-  auth = await stack.startAuth();
-  const env = { REDIS_URL: redis.url, GATEWAY_API_ADDR: '127.0.0.1:0', GATEWAY_API_KEYS: KEY };
-  [g1, g2] = await Promise.all([
-    stack.startGateway({ auth, env, name: 'gateway-1' }),
-    stack.startGateway({ auth, env, name: 'gateway-2' }),
-  ]);
+  ({ auth, g1, g2 } = await stack.startCluster({ GATEWAY_API_ADDR: '127.0.0.1:0', GATEWAY_API_KEYS: KEY }));
 });
 
 async function call(gw, op, body) {
