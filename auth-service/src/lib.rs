@@ -3,6 +3,7 @@
 //! Map of the crate:
 //! - [`config`]: settings from the environment, validated at start.
 //! - [`startup`]: binds the HTTP and gRPC listeners and runs them until shutdown.
+//! - [`state`]: `AppState`, what the HTTP handlers share.
 //! - [`routes`]: the actix-web HTTP API, one file per resource.
 //! - [`grpc`]: the tonic `UserDirectory` service gateways call.
 //! - [`domain`]: validated usernames, emails and passwords (no I/O).
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

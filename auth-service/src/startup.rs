@@ -15,26 +15,11 @@ use crate::{
     metrics::Metrics,
     rate_limit::Limiter,
     routes,
+    state::AppState,
     store::Store,
     telemetry,
     tokens::{AccessTokens, KeyRing},
 };
-
-/// Shared state of the HTTP handlers.
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// Password hashing.
-    pub hasher: Hasher,
-    /// Access-token issuing and verification.
-    pub tokens: Arc<AccessTokens>,
-    /// Absolute session lifetime.
-    pub refresh_token_ttl: Duration,
-    /// Brute-force limits.
-    pub limiter: Limiter,
-    /// Reverse proxies whose `X-Forwarded-For` entries are trusted.
-    pub trusted_proxy_hops: usize,
-}
 
 /// A built, not yet running, auth-service.
 pub struct Application {

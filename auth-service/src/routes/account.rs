@@ -5,17 +5,17 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared_types::DeleteAccountRequest;
 
-use super::me::authenticate;
-use crate::{domain::Password, error::ApiError, startup::AppState, store::RevocationReason};
+use super::bearer::Bearer;
+use crate::{domain::Password, error::ApiError, state::AppState, store::RevocationReason};
 
 /// Deletes the account; 204 on success, 401 on a wrong password.
 #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
 pub async fn delete_account(
     state: web::Data<AppState>,
     req: HttpRequest,
+    Bearer(claims): Bearer,
     body: super::JsonBody<DeleteAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let claims = authenticate(&state, &req).await?;
     tracing::Span::current().record("user_id", claims.sub.as_str());
     let password = Password::parse_candidate(&body.0.password)?;
     let user = state

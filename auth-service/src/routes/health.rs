@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::{error::ApiError, metrics::Metrics, startup::AppState};
+use crate::{error::ApiError, metrics::Metrics, state::AppState};
 
 /// Always 200 while the process serves requests.
 pub async fn healthz() -> HttpResponse {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The JWKS: the signing key first, then keys kept for verification.
 pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {

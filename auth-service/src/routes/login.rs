@@ -3,16 +3,9 @@
 //! session and issue an access token and a refresh token.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use mongodb::bson::DateTime;
-use shared_types::{LoginRequest, TokenResponse};
+use shared_types::LoginRequest;
 
-use crate::{
-    domain::Password,
-    error::ApiError,
-    rate_limit::Scope,
-    startup::AppState,
-    tokens::{IssuedToken, RefreshToken},
-};
+use crate::{domain::Password, error::ApiError, rate_limit::Scope, state::AppState};
 
 /// Longest login (username or email) worth looking up.
 const MAX_LOGIN_CHARS: usize = 254;
@@ -54,45 +47,7 @@ pub async fn log_in(
         _ => return Err(ApiError::InvalidCredentials),
     };
     tracing::Span::current().record("user_id", user.id.as_str());
-    let response = open_session(&state, &user.id, &user.username).await?;
+    let response = super::session::open_session(&state, &user.id, &user.username).await?;
     tracing::info!("logged in");
     Ok(HttpResponse::Ok().json(response))
-}
-
-/// Opens a session for this user and issues its first pair of tokens.
-async fn open_session(
-    state: &AppState,
-    user_id: &str,
-    username: &str,
-) -> Result<TokenResponse, ApiError> {
-    let refresh = RefreshToken::generate()?;
-    let expires_at = DateTime::from_millis(
-        DateTime::now().timestamp_millis() + state.refresh_token_ttl.as_millis() as i64,
-    );
-    let session = state
-        .store
-        .create_session(user_id, refresh.hash, expires_at)
-        .await?;
-    let access = state.tokens.issue(
-        user_id,
-        username,
-        &session.id,
-        session.expires_at.timestamp_millis() / 1000,
-    )?;
-    Ok(token_response(access, refresh.token, "Login successful"))
-}
-
-/// The body login and refresh answer with.
-pub(super) fn token_response(
-    access: IssuedToken,
-    refresh_token: String,
-    message: &str,
-) -> TokenResponse {
-    TokenResponse {
-        token: access.token,
-        token_type: "Bearer".into(),
-        expires_in: access.expires_in,
-        refresh_token,
-        message: message.into(),
-    }
 }

@@ -6,9 +6,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared_types::LogoutRequest;
 
-use super::me::authenticate;
+use super::bearer::Bearer;
 use crate::{
-    error::ApiError, startup::AppState, store::RevocationReason, tokens::hash_refresh_token,
+    error::ApiError, state::AppState, store::RevocationReason, tokens::hash_refresh_token,
 };
 
 /// Logs out; 204 on success.
@@ -53,12 +53,12 @@ pub async fn log_out(
             }
         }
         (None, Some(true)) => {
-            let claims = authenticate(&state, &req).await?;
+            let claims = Bearer::authenticate(&state, &req).await?;
             state.store.revoke_all_sessions(&claims.sub).await?;
             (claims.sub, String::new(), RevocationReason::LogoutAll)
         }
         (None, _) => {
-            let claims = authenticate(&state, &req).await?;
+            let claims = Bearer::authenticate(&state, &req).await?;
             state.store.revoke_session(&claims.sub, &claims.sid).await?;
             (claims.sub, claims.sid, RevocationReason::Logout)
         }

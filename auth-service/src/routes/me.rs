@@ -1,17 +1,17 @@
 //! `GET /auth/me`: the account behind a bearer token whose session is live.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use shared_types::{AccessClaims, MeResponse};
+use actix_web::{HttpResponse, web};
+use shared_types::MeResponse;
 
-use crate::{error::ApiError, startup::AppState, store::SessionState};
+use super::bearer::Bearer;
+use crate::{error::ApiError, state::AppState};
 
 /// The caller's own account.
 #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
 pub async fn get_me(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Bearer(claims): Bearer,
 ) -> Result<HttpResponse, ApiError> {
-    let claims = authenticate(&state, &req).await?;
     tracing::Span::current().record("user_id", claims.sub.as_str());
     let user = state
         .store
@@ -35,29 +35,6 @@ fn rfc3339(date: mongodb::bson::DateTime, user_id: &str) -> Result<String, ApiEr
             "user {user_id} has an unformattable created_at: {e}"
         ))
     })
-}
-
-/// Verifies the request's bearer token and that its session is still live.
-pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<AccessClaims, ApiError> {
-    let token = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(ApiError::InvalidToken)?;
-    let claims = state
-        .tokens
-        .verify(token)
-        .map_err(|_| ApiError::InvalidToken)?;
-    match state.store.session_state(&claims.sub, &claims.sid).await? {
-        SessionState::Active { .. } => Ok(claims),
-        _ => Err(ApiError::InvalidToken),
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! `{code, message}`.
 
 mod account;
+mod bearer;
 mod health;
 mod jwks;
 mod login;
@@ -11,6 +12,7 @@ mod me;
 mod openapi;
 mod refresh;
 mod register;
+mod session;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::{ALLOW, HeaderValue};
@@ -20,7 +22,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-pub use me::authenticate;
+pub use bearer::Bearer;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -66,7 +68,7 @@ pub fn client_address(req: &HttpRequest, hops: usize) -> String {
 /// is counted **before** hashing (so concurrent guesses cannot all pass a
 /// check made before any is recorded) and given back unless it failed.
 pub(crate) async fn verify_password(
-    state: &crate::startup::AppState,
+    state: &crate::state::AppState,
     failure_key: &str,
     password: crate::domain::Password,
     stored_hash: Option<String>,

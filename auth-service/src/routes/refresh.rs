@@ -6,11 +6,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared_types::RefreshRequest;
 
-use super::login::token_response;
+use super::session::token_response;
 use crate::{
     error::ApiError,
     rate_limit::Scope,
-    startup::AppState,
+    state::AppState,
     store::{RevocationReason, RotateOutcome},
     tokens::{RefreshToken, hash_refresh_token},
 };

@@ -8,7 +8,7 @@ use crate::{
     domain::{Email, Password, Username},
     error::ApiError,
     rate_limit::Scope,
-    startup::AppState,
+    state::AppState,
     store::NewUser,
 };
 
