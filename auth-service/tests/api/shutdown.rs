@@ -13,8 +13,7 @@ async fn in_flight_requests_finish_after_the_shutdown_signal() {
         user["username"].as_str().unwrap().to_owned(),
         user["password"].as_str().unwrap().to_owned(),
     );
-    // Twenty logins queue behind the argon2 semaphore, so most are still
-    // being processed when the signal arrives.
+    // Twenty logins queue behind the argon2 semaphore.
     let logins: Vec<_> = (0..20)
         .map(|_| {
             let request = app
@@ -24,7 +23,17 @@ async fn in_flight_requests_finish_after_the_shutdown_signal() {
             tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Signal once the server is provably working through them: at least one
+    // has been answered, and (checked below) not all of them.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !logins.iter().any(|l| l.is_finished()) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let done_before_signal = logins.iter().filter(|l| l.is_finished()).count();
+    assert!(
+        (1..20).contains(&done_before_signal),
+        "{done_before_signal} of 20 done before the signal: nothing was in flight"
+    );
     tokio::time::timeout(Duration::from_secs(30), app.stop())
         .await
         .unwrap()
