@@ -120,3 +120,123 @@ async fn service_answers_503_while_mongodb_is_down_and_recovers_without_restart(
     assert_eq!(app.register(&new_user()).await.status(), 201);
     std::fs::remove_dir_all(storage).ok();
 }
+
+#[tokio::test]
+async fn refreshes_and_logouts_racing_a_mongodb_crash_lose_nothing_they_answered() {
+    use futures::future::join_all;
+    use proto::auth::v1::{SessionStatus, WatchRevocationsRequest};
+    use tokio_stream::StreamExt;
+
+    let port = free_port();
+    let storage = std::env::temp_dir().join(format!("gatehouse-outage-{}", uuid::Uuid::new_v4()));
+    let mongo = Mongo::start(port, &storage);
+    let app = spawn_app_with(&format!("mongodb://127.0.0.1:{port}"), &[]).await;
+    wait_until_ready(&app, Duration::from_secs(20)).await;
+    let user = new_user();
+    assert_eq!(app.register(&user).await.status(), 201);
+    let (name, password) = (
+        user["username"].as_str().unwrap(),
+        user["password"].as_str().unwrap(),
+    );
+    let mut sessions = Vec::new();
+    for _ in 0..40 {
+        let body: serde_json::Value = app.login(name, password).await.json().await.unwrap();
+        sessions.push(body);
+    }
+    let refresh_tokens: Vec<String> = sessions
+        .iter()
+        .map(|s| s["refresh_token"].as_str().unwrap().to_owned())
+        .collect();
+
+    // 30 refreshes and 10 logouts in flight when MongoDB dies: it is killed
+    // once the first few have been answered.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let calls = refresh_tokens.iter().enumerate().map(|(i, token)| {
+        let (app, done) = (&app, &done);
+        async move {
+            let _count = Done(done);
+            if i < 30 {
+                let r = app.refresh(token).await;
+                let status = r.status().as_u16();
+                let body: serde_json::Value = r.json().await.unwrap_or_default();
+                (i, status, body)
+            } else {
+                let r = app
+                    .logout(None, &serde_json::json!({ "refresh_token": token }))
+                    .await;
+                (i, r.status().as_u16(), serde_json::Value::Null)
+            }
+        }
+    });
+    let (answers, ()) = tokio::join!(join_all(calls), async {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while done.load(std::sync::atomic::Ordering::SeqCst) < 3 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        mongo.kill();
+    });
+    for (i, status, body) in &answers {
+        let allowed: &[u16] = if *i < 30 { &[200, 503] } else { &[204, 503] };
+        assert!(
+            allowed.contains(status),
+            "call {i} answered {status}: {body}"
+        );
+    }
+
+    let _mongo = Mongo::start(port, &storage);
+    wait_until_ready(&app, Duration::from_secs(30)).await;
+    // Every answered refresh holds: its new token works.
+    for (i, status, body) in &answers {
+        if *i < 30 && *status == 200 {
+            let next = app.refresh(body["refresh_token"].as_str().unwrap()).await;
+            assert_eq!(next.status(), 200, "refresh {i} was answered but lost");
+        }
+    }
+    // Every answered logout holds and was announced to gateways.
+    let mut stream = app
+        .directory()
+        .await
+        .watch_revocations(WatchRevocationsRequest { from: 0 })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut announced = std::collections::HashSet::new();
+    while let Ok(Some(Ok(rev))) =
+        tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+    {
+        announced.insert(rev.session_id);
+    }
+    for (i, status, _) in &answers {
+        if *i >= 30 && *status == 204 {
+            let (user_id, session_id) = crate::helpers::token_ids(&sessions[*i]);
+            assert_eq!(
+                app.check_session(&user_id, &session_id).await.0,
+                SessionStatus::SessionRevoked,
+                "logout {i} was answered but the session lives"
+            );
+            assert!(
+                announced.contains(&session_id),
+                "logout {i} was never announced"
+            );
+        }
+    }
+    let counts = answers.iter().fold([0usize; 2], |mut c, (_, s, _)| {
+        c[usize::from(*s >= 500)] += 1;
+        c
+    });
+    println!("answered {} / refused 503 {}", counts[0], counts[1]);
+    assert!(
+        counts[0] >= 3 && counts[1] >= 1,
+        "the crash landed mid-burst: {counts:?}"
+    );
+    std::fs::remove_dir_all(storage).ok();
+}
+
+/// Counts a finished call when dropped.
+struct Done<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
