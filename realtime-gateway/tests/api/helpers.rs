@@ -1,10 +1,9 @@
-//! Test harness: a fake auth-service (JWKS over HTTP, `UserDirectory` over
-//! gRPC, both in-process on port 0), the real gateway on port 0, and a
+//! Test harness: a fake auth-service (JWKS over HTTP, and the one fake
+//! `UserDirectory` of `test-support` over gRPC, both in-process on port 0), the real gateway on port 0, and a
 //! minimal socket.io v4 client over HTTP long-polling.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -12,66 +11,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use proto::auth::v1::user_directory_server::{UserDirectory, UserDirectoryServer};
-use proto::auth::v1::{
-    CheckSessionRequest, CheckSessionResponse, Revocation, SessionStatus, WatchRevocationsRequest,
-};
+use proto::auth::v1::{Revocation, SessionStatus};
 use realtime_gateway::config::Settings;
 use realtime_gateway::startup::Application;
 use serde_json::{Value, json};
 use shared_types::{Jwk, JwkSet};
-use tokio::sync::{mpsc, oneshot};
-use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status};
-
-/// What the fake auth-service answers, and what it was asked.
-#[derive(Default)]
-pub struct AuthState {
-    pub status: Mutex<Option<SessionStatus>>,
-    pub checks: AtomicUsize,
-    /// Every `CheckSession` request, as (user_id, session_id).
-    pub asked: Mutex<Vec<(String, String)>>,
-    pub revocations: Mutex<Option<mpsc::Sender<Result<Revocation, Status>>>>,
-}
-
-struct Directory(Arc<AuthState>);
-
-#[tonic::async_trait]
-impl UserDirectory for Directory {
-    async fn check_session(
-        &self,
-        req: Request<CheckSessionRequest>,
-    ) -> Result<Response<CheckSessionResponse>, Status> {
-        self.0.checks.fetch_add(1, Ordering::SeqCst);
-        let req = req.into_inner();
-        self.0
-            .asked
-            .lock()
-            .unwrap()
-            .push((req.user_id, req.session_id));
-        let status = self
-            .0
-            .status
-            .lock()
-            .unwrap()
-            .unwrap_or(SessionStatus::Active);
-        Ok(Response::new(CheckSessionResponse {
-            status: status as i32,
-            username: "alice".into(),
-        }))
-    }
-
-    type WatchRevocationsStream = ReceiverStream<Result<Revocation, Status>>;
-
-    async fn watch_revocations(
-        &self,
-        _req: Request<WatchRevocationsRequest>,
-    ) -> Result<Response<Self::WatchRevocationsStream>, Status> {
-        let (tx, rx) = mpsc::channel(16);
-        *self.0.revocations.lock().unwrap() = Some(tx);
-        Ok(Response::new(ReceiverStream::new(rx)))
-    }
-}
+use test_support::FakeDirectory;
+use tokio::sync::oneshot;
 
 /// A running gateway plus its fake auth-service.
 pub struct TestApp {
@@ -80,7 +26,8 @@ pub struct TestApp {
     pub api_addr: Option<SocketAddr>,
     /// The gRPC server API's address, when also `GATEWAY_API_GRPC_ADDR` was set.
     pub api_grpc_addr: Option<SocketAddr>,
-    pub auth: Arc<AuthState>,
+    /// The fake auth-service's `UserDirectory` (`test-support`).
+    pub auth: Arc<FakeDirectory>,
     key: SigningKey,
     stop: Option<oneshot::Sender<()>>,
     pub server: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -117,14 +64,7 @@ pub async fn spawn_app_unready(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     );
     tokio::spawn(async move { axum::serve(http, router).await });
 
-    let auth = Arc::new(AuthState::default());
-    let grpc = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let grpc_addr = grpc.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(UserDirectoryServer::new(Directory(auth.clone())))
-            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(grpc)),
-    );
+    let (auth, grpc_addr) = FakeDirectory::spawn().await;
 
     let mut settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -199,11 +139,10 @@ impl TestApp {
     }
 
     pub fn set_status(&self, s: SessionStatus) {
-        *self.auth.status.lock().unwrap() = Some(s);
+        self.auth.set_status(s);
     }
 
     pub async fn revoke(&self, user_id: &str, session_id: &str, position: u64) {
-        let tx = self.auth.revocations.lock().unwrap().clone().unwrap();
         let rev = Revocation {
             user_id: user_id.into(),
             session_id: session_id.into(),
@@ -211,7 +150,7 @@ impl TestApp {
             at: realtime_gateway::socket::lifetime::now_unix_ms(),
             ..Default::default()
         };
-        tx.send(Ok(rev)).await.unwrap();
+        self.auth.revoke(rev).await;
     }
 
     /// Triggers the shutdown future (as SIGTERM would).
