@@ -77,13 +77,20 @@ async fn wait_until_ready(app: &crate::helpers::TestApp, limit: Duration) {
     }
 }
 
-#[tokio::test]
-async fn service_answers_503_while_mongodb_is_down_and_recovers_without_restart() {
+/// A service on its own SecantusDB (which the test may kill and restart on
+/// the same port and storage), once ready.
+async fn app_on_own_mongo() -> (Mongo, crate::helpers::TestApp, u16, PathBuf) {
     let port = free_port();
     let storage = std::env::temp_dir().join(format!("gatehouse-outage-{}", uuid::Uuid::new_v4()));
     let mongo = Mongo::start(port, &storage);
     let app = spawn_app_with(&format!("mongodb://127.0.0.1:{port}"), &[]).await;
     wait_until_ready(&app, Duration::from_secs(20)).await;
+    (mongo, app, port, storage)
+}
+
+#[tokio::test]
+async fn service_answers_503_while_mongodb_is_down_and_recovers_without_restart() {
+    let (mongo, app, port, storage) = app_on_own_mongo().await;
     let user = new_user();
     assert_eq!(app.register(&user).await.status(), 201);
 
@@ -127,11 +134,7 @@ async fn refreshes_and_logouts_racing_a_mongodb_crash_lose_nothing_they_answered
     use proto::auth::v1::{SessionStatus, WatchRevocationsRequest};
     use tokio_stream::StreamExt;
 
-    let port = free_port();
-    let storage = std::env::temp_dir().join(format!("gatehouse-outage-{}", uuid::Uuid::new_v4()));
-    let mongo = Mongo::start(port, &storage);
-    let app = spawn_app_with(&format!("mongodb://127.0.0.1:{port}"), &[]).await;
-    wait_until_ready(&app, Duration::from_secs(20)).await;
+    let (mongo, app, port, storage) = app_on_own_mongo().await;
     let user = new_user();
     assert_eq!(app.register(&user).await.status(), 201);
     let (name, password) = (
