@@ -293,6 +293,20 @@ impl TestApp {
         )
     }
 
+    /// The revocation stream from position `from` (after it), as a gateway
+    /// follows it.
+    pub async fn revocations_from(
+        &self,
+        from: u64,
+    ) -> tonic::Streaming<proto::auth::v1::Revocation> {
+        self.directory()
+            .await
+            .watch_revocations(proto::auth::v1::WatchRevocationsRequest { from })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     /// `CheckSession` over real gRPC: the status and username.
     pub async fn check_session(&self, user_id: &str, session_id: &str) -> (SessionStatus, String) {
         let request = CheckSessionRequest {

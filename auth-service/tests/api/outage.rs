@@ -131,7 +131,7 @@ async fn service_answers_503_while_mongodb_is_down_and_recovers_without_restart(
 #[tokio::test]
 async fn refreshes_and_logouts_racing_a_mongodb_crash_lose_nothing_they_answered() {
     use futures::future::join_all;
-    use proto::auth::v1::{SessionStatus, WatchRevocationsRequest};
+    use proto::auth::v1::SessionStatus;
     use tokio_stream::StreamExt;
 
     let (mongo, app, port, storage) = app_on_own_mongo().await;
@@ -196,13 +196,7 @@ async fn refreshes_and_logouts_racing_a_mongodb_crash_lose_nothing_they_answered
         }
     }
     // Every answered logout holds and was announced to gateways.
-    let mut stream = app
-        .directory()
-        .await
-        .watch_revocations(WatchRevocationsRequest { from: 0 })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = app.revocations_from(0).await;
     let mut announced = std::collections::HashSet::new();
     while let Ok(Some(Ok(rev))) =
         tokio::time::timeout(Duration::from_millis(500), stream.next()).await

@@ -1,20 +1,14 @@
 //! Session lifecycle: refresh rotation and reuse detection, logout, logout
 //! everywhere, account deletion, and the revocations each one publishes.
 
-use proto::auth::v1::{RevocationReason, SessionStatus, WatchRevocationsRequest};
+use proto::auth::v1::{RevocationReason, SessionStatus};
 use serde_json::{Value, json};
 use tokio_stream::StreamExt;
 
 use crate::helpers::{TestApp, assert_error, new_user, spawn_app, token_ids};
 
 async fn next_revocation(app: &TestApp, from: u64) -> proto::auth::v1::Revocation {
-    let mut stream = app
-        .directory()
-        .await
-        .watch_revocations(WatchRevocationsRequest { from })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = app.revocations_from(from).await;
     tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
         .await
         .unwrap()
@@ -396,13 +390,7 @@ async fn two_hundred_concurrent_logouts_all_succeed_and_each_is_announced() {
         .collect();
     assert!(statuses.iter().all(|s| *s == 204), "{statuses:?}");
     // Every logout is in the revocation log, once, at its own position.
-    let mut stream = app
-        .directory()
-        .await
-        .watch_revocations(WatchRevocationsRequest { from: 0 })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = app.revocations_from(0).await;
     let mut sessions = std::collections::BTreeSet::new();
     let mut positions = Vec::new();
     while sessions.len() < 200 {
