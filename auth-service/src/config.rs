@@ -367,14 +367,9 @@ mod tests {
 
     #[test]
     fn help_lists_every_variable_the_parser_reads() {
-        // Record what the parser really looks up, rather than reading source.
-        let read = std::cell::RefCell::new(Vec::<String>::new());
-        Settings::from_lookup(|name| {
-            read.borrow_mut().push(name.to_owned());
-            None
-        })
-        .unwrap();
-        let read = read.into_inner();
+        let read = service_kit::env::variables_read(|get| {
+            Settings::from_lookup(get).unwrap();
+        });
         assert!(read.len() >= 15, "{read:?}");
         let help = Settings::help();
         for name in &read {

@@ -9,6 +9,7 @@
 //!   an `Authorization: Bearer …` value in constant time, never printed.
 //! - [`grpc`]: both sides of those credentials as tonic interceptors, and a
 //!   server with health, reflection and W3C trace ids.
+//! - [`env`]: which environment variables a settings parser reads.
 //! - [`client_ip`]: the client address behind `TRUSTED_PROXY_HOPS` proxies.
 //! - [`telemetry`]: `LOG_FORMAT`, the `RUST_LOG` filter (invalid = error),
 //!   the global subscriber.
@@ -19,6 +20,7 @@
 pub mod access_token;
 pub mod bearer;
 pub mod client_ip;
+pub mod env;
 pub mod grpc;
 pub mod metrics;
 pub mod process;
