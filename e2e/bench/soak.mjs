@@ -37,6 +37,14 @@ async function gauge(gw, name) {
 async function cycle(auth, gw, user, watcher) {
   const session = await user.login();
   const s = await connect(gw.url, session.token, { transports: ['websocket'], reconnection: false });
+  try {
+    await steps(auth, gw, s, session, watcher);
+  } finally {
+    s.close();
+  }
+}
+
+async function steps(auth, gw, s, session, watcher) {
   const ok = await ask(s, 'room:join', { room: ROOM });
   if (!ok.ok) throw new Error(`join: ${JSON.stringify(ok)}`);
   const seen = next(watcher, 'message', 10000);
@@ -46,6 +54,7 @@ async function cycle(auth, gw, user, watcher) {
   const refreshed = await ask(s, 'auth:refresh', { token: fresh.token });
   if (!refreshed.ok) throw new Error(`auth:refresh: ${JSON.stringify(refreshed)}`);
   const closed = disconnected(s, 10000);
+  closed.catch(() => {}); // awaited below; never an unhandled rejection
   const out = await auth.api.logout({ refreshToken: fresh.refreshToken });
   if (out.status !== 204) throw new Error(`logout: ${out.status}`);
   await closed;
