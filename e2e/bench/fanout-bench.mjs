@@ -8,9 +8,7 @@
 // that stayed connected did not receive, plus sockets disconnected as slow
 // consumers. Bounded: BENCH_RATE (100/s) x BENCH_SECONDS (10).
 
-import { readFileSync } from 'node:fs';
-
-import { stack, runBench } from './harness.mjs';
+import { stack, runBench, cpuSeconds, pct } from './harness.mjs';
 
 const { Stack, newUser, connect, ask, sleep, startRedis } = stack;
 
@@ -21,17 +19,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROOM = 'public:fanout';
 const ws = { transports: ['websocket'], timeout: 20000 };
 
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 async function slowDisconnects(gw) {
   const text = await (await fetch(`${gw.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('gatehouse_gateway_disconnects_total{reason="slow_consumer"} '));
   return line ? Number(line.split(' ')[1]) : 0;
 }
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 async function scenario(name, gateways, users, extraPids) {
   const sockets = [];

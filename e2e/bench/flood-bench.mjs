@@ -19,7 +19,7 @@ import { connect as tcpConnect } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
-import { stack, runBench } from './harness.mjs';
+import { stack, runBench, pct } from './harness.mjs';
 
 const { Stack, newUser, socketFor, awaitConnect, sleep } = stack;
 
@@ -49,7 +49,6 @@ const DEFAULTS = {
 
 const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const openFiles = (pid) => readdirSync(`/proc/${pid}/fd`).length;
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 /** Samples peak RSS and open files of `pid` until stopped. */
 function sampler(pid) {

@@ -14,7 +14,7 @@
 
 import { readFileSync } from 'node:fs';
 
-import { stack, runBench } from './harness.mjs';
+import { stack, runBench, cpuSeconds } from './harness.mjs';
 
 const { Stack, newUser, socketFor, awaitConnect, sleep } = stack;
 
@@ -26,14 +26,6 @@ const CLK_TCK = 100;
 const TOTAL_BUDGET_MS = 8 * 60 * 1000;
 const ws = { transports: ['websocket'], timeout: 20000 };
 
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After "pid (comm) ": field 3 is state → utime is field 14, stime 15 (1-based).
-  const utime = Number(fields[14 - 3]);
-  const stime = Number(fields[15 - 3]);
-  return (utime + stime) / CLK_TCK;
-}
 
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -2,7 +2,7 @@
 // hooks; call stopAll() at the end) and prefer release binaries when built.
 // Import this module before lib/stack.mjs is used.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 process.env.E2E_NO_TEST_HOOKS = '1';
@@ -28,3 +28,13 @@ export async function runBench(body, budgetMs) {
     process.exit();
   }
 }
+
+/** User + system CPU seconds a process has used so far (from /proc). */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The p-th percentile of an ascending array (nearest rank). */
+export const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];

@@ -15,10 +15,9 @@
 //    1,000 members, and the Redis memory of the room.
 // Bounded in count and time; loopback only.
 
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-import { stack, runBench } from './harness.mjs';
+import { stack, runBench, cpuSeconds, pct } from './harness.mjs';
 
 const { Stack, newUser, connect, ask, sleep, startRedis } = stack;
 
@@ -34,12 +33,6 @@ const ROOM = 'public:api-bench';
 const KEY = randomBytes(24).toString('hex');
 const ws = { transports: ['websocket'], timeout: 20000 };
 
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 const median = (xs) => pct([...xs].sort((a, b) => a - b), 50);
 
 async function publish(gw, seq) {
